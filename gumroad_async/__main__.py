@@ -1,0 +1,3 @@
+from gumroad_async.cli import main
+
+main()
