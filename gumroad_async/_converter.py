@@ -1,0 +1,279 @@
+"""The one cattrs converter that turns decoded JSON into records, built once at import.
+
+Gumroad's answers drift: integers arrive as ``1``, ``1.0``, ``"1"`` or ``null``; booleans as
+``"false"``; dates as empty strings. The hooks here are lenient: a value of the wrong shape
+becomes ``None`` instead of failing, so one odd field never makes a page unreadable. Fields a
+record does not declare are kept in its ``extra`` mapping.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+
+__all__ = ["converter", "structure", "to_wire_dict"]
+
+T = TypeVar("T")
+_Hook = Callable[[Any], Any]
+
+converter = cattrs.Converter()
+
+_TRUE = frozenset({"true", "1", "yes", "t"})
+_FALSE = frozenset({"false", "0", "no", "f", ""})
+
+
+def _to_int(value: Any) -> int | None:
+    if type(value) is int:
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                return None
+            return int(number) if number.is_integer() else None
+    return None
+
+
+def _to_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _to_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        return None
+    if isinstance(value, int | float):
+        return bool(value)
+    return None
+
+
+def _to_str(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _to_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    # Gumroad's timestamps are UTC; a naive one is read as UTC rather than as local time.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _to_date(value: Any) -> date | None:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+_SCALARS: dict[Any, _Hook] = {
+    int: _to_int,
+    float: _to_float,
+    bool: _to_bool,
+    str: _to_str,
+    datetime: _to_datetime,
+    date: _to_date,
+    Any: _identity,
+    object: _identity,
+}
+
+
+def _hook_for(tp: Any) -> _Hook:
+    """A one-argument lenient hook for a field type (``None`` passes through everywhere)."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _hook_for(args[0]) if len(args) == 1 else _identity
+    if tp in _SCALARS:
+        return _SCALARS[tp]
+    if attrs.has(tp):
+        return _record_hook(tp)
+    if origin in (tuple, list, typing.Sequence, typing.get_origin(typing.Sequence[Any])):
+        args = typing.get_args(tp)
+        item = _hook_for(args[0]) if args else _identity
+
+        def _seq(value: Any) -> tuple[Any, ...] | None:
+            if not isinstance(value, list | tuple):
+                return None
+            return tuple(v if v is None else item(v) for v in value)
+
+        return _seq
+    if origin in (dict, Mapping, typing.get_origin(Mapping[str, Any])):
+        args = typing.get_args(tp)
+        val = _hook_for(args[1]) if len(args) == 2 else _identity
+
+        def _map(value: Any) -> dict[str, Any] | None:
+            if not isinstance(value, dict):
+                return None
+            if val is _identity:
+                return value
+            return {k: v if v is None else val(v) for k, v in value.items()}
+
+        return _map
+    return _identity
+
+
+_RECORD_HOOKS: dict[type, _Hook] = {}
+
+
+def _plain_type(tp: Any) -> type | None:
+    """The one builtin type a field's value already has when it needs no conversion."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        tp = args[0] if len(args) == 1 else None
+    return tp if tp in (str, int, bool, float) else None
+
+
+def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
+    """Build (once per class) the function that structures one decoded object as ``cls``.
+
+    This is the hot path of every listing, so the function is generated as straight-line
+    code, one check per declared field: a value that already has its field's plain type (most
+    of them) is taken as it is; any other goes through the field's lenient hook. A value a
+    hook cannot read becomes ``None`` on the field and is kept, as sent, in ``extra``; keys
+    the record does not declare go to ``extra`` too.
+    """
+    cached = _RECORD_HOOKS.get(cls)
+    if cached is not None:
+        return cached
+
+    def structure_record(data: Any) -> T | None:
+        # Replaced below by the generated function; this indirection lets records that
+        # nest their own class be built while their hooks are being made.
+        return generated(data)
+
+    _RECORD_HOOKS[cls] = structure_record
+    names = [f.name for f in attrs.fields(attrs.resolve_types(cls)) if f.name != "extra"]
+    namespace: dict[str, Any] = {
+        "_cls": cls,
+        "_names": frozenset(names),
+        "_proxy": types.MappingProxyType,
+        "_dict": dict,
+    }
+    lines = [
+        "def generated(data):",
+        "    if type(data) is not _dict and not isinstance(data, _dict):",
+        "        return None",
+        "    unknown = data.keys() - _names",
+        "    extra = {k: data[k] for k in unknown} if unknown else {}",
+        "    get = data.get",
+    ]
+    call = []
+    for i, field in enumerate(attrs.fields(attrs.resolve_types(cls))):
+        if field.name == "extra":
+            continue
+        namespace[f"_h{i}"] = _hook_for(field.type)
+        plain = _plain_type(field.type)
+        name = repr(field.name)
+        lines.append(f"    v{i} = get({name})")
+        if plain is None:
+            lines.append(f"    if v{i} is not None:")
+        else:
+            namespace[f"_t{i}"] = plain
+            lines.append(f"    if v{i} is not None and type(v{i}) is not _t{i}:")
+        lines += [
+            f"        c = _h{i}(v{i})",
+            "        if c is None:",
+            f"            extra[{name}] = v{i}",
+            f"        v{i} = c",
+        ]
+        call.append(f"{field.name}=v{i}")
+    # Keyword arguments in declaration order, with interned literal names: CPython binds
+    # those by pointer comparison; the server's key order would cost a scan per argument.
+    lines.append(f"    return _cls({', '.join(call)}, extra=_proxy(extra))")
+    exec(compile("\n".join(lines), f"<gumroad_async record {cls.__qualname__}>", "exec"), namespace)
+    generated: Callable[[Any], T | None] = namespace["generated"]
+    _RECORD_HOOKS[cls] = generated
+    return generated
+
+
+def _is_record(tp: Any) -> bool:
+    return isinstance(tp, type) and attrs.has(tp) and "extra" in attrs.fields_dict(tp)
+
+
+converter.register_structure_hook_func(
+    _is_record, lambda data, cls: _record_hook(cls)(data)
+)
+
+
+def structure(data: Any, cls: type[T]) -> T | None:
+    """Structure one decoded JSON object as ``cls``; ``None`` if it is not an object."""
+    return _record_hook(cls)(data)
+
+
+def _unstructure_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if attrs.has(type(value)):
+        return to_wire_dict(value)
+    if isinstance(value, tuple | list):
+        return [_unstructure_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _unstructure_value(v) for k, v in value.items()}
+    return value
+
+
+def to_wire_dict(record: Any) -> dict[str, Any]:
+    """A record back as a JSON-ready dict: declared fields that are set, then the extras.
+
+    Absent fields are left out rather than written as ``null``, so the dict reads like the
+    server's answer did.
+    """
+    out: dict[str, Any] = {}
+    for field in attrs.fields(type(record)):
+        if field.name == "extra":
+            continue
+        value = getattr(record, field.name)
+        if value is not None:
+            out[field.name] = _unstructure_value(value)
+    out.update(getattr(record, "extra", {}))
+    return out
