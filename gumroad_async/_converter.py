@@ -129,8 +129,8 @@ def _hook_for(tp: Any) -> _Hook:
     """A one-argument lenient hook for a field type (``None`` passes through everywhere)."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _hook_for(args[0]) if len(args) == 1 else _identity
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _hook_for(members[0]) if len(members) == 1 else _identity
     if tp in _SCALARS:
         return _SCALARS[tp]
     if attrs.has(tp):
@@ -190,7 +190,8 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
         return generated(data)
 
     _RECORD_HOOKS[cls] = structure_record
-    names = [f.name for f in attrs.fields(attrs.resolve_types(cls)) if f.name != "extra"]
+    declared = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var, arg-type]
+    names = [f.name for f in declared if f.name != "extra"]
     namespace: dict[str, Any] = {
         "_cls": cls,
         "_names": frozenset(names),
@@ -206,7 +207,7 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
         "    get = data.get",
     ]
     call = []
-    for i, field in enumerate(attrs.fields(attrs.resolve_types(cls))):
+    for i, field in enumerate(declared):
         if field.name == "extra":
             continue
         namespace[f"_h{i}"] = _hook_for(field.type)

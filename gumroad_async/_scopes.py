@@ -7,7 +7,7 @@ import enum
 __all__ = ["Scope"]
 
 
-class Scope(str, enum.Enum):
+class Scope(enum.StrEnum):
     """A Gumroad OAuth scope. ``ACCOUNT`` grants everything."""
 
     VIEW_PROFILE = "view_profile"
@@ -19,5 +19,3 @@ class Scope(str, enum.Enum):
     EDIT_SALES = "edit_sales"
     ACCOUNT = "account"
 
-    def __str__(self) -> str:
-        return self.value

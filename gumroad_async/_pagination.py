@@ -1,0 +1,79 @@
+"""One listing engine for every list call: lazy, one page in memory, cursor-safe."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Generic, TypeVar
+
+import attrs
+
+from gumroad_async.errors import PaginationError
+
+__all__ = ["Listing", "Page"]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("gumroad_async")
+
+
+@attrs.frozen(slots=True)
+class Page(Generic[T]):
+    """One page of a listing. ``next_page_key`` is ``None`` on the last page."""
+
+    items: tuple[T, ...]
+    next_page_key: str | None = None
+
+
+class Listing(Generic[T]):
+    """The result of every ``list(...)`` call: nothing is sent until you iterate.
+
+    ``async for record in listing`` yields records, following ``next_page_key`` page by
+    page; ``listing.pages()`` yields :class:`Page` objects (save ``page.next_page_key`` to
+    resume later with ``page_key=``); ``await listing.to_list()`` gathers everything.
+
+    Each page is fetched with the same filters. A cursor that comes back a second time
+    raises :class:`~gumroad_async.errors.PaginationError` instead of looping. Breaking out
+    of the loop sends no further request; wrap the iteration in ``contextlib.aclosing`` to
+    close the generator at once rather than at garbage collection.
+    """
+
+    def __init__(
+        self,
+        fetch_page: Callable[[str | None], Awaitable[Page[T]]],
+        *,
+        page_key: str | None = None,
+    ) -> None:
+        self._fetch_page = fetch_page
+        self._page_key = page_key
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._records()
+
+    async def _records(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Yield the pages one at a time, from ``page_key`` (or the start) to the last."""
+        cursor = self._page_key
+        # Every cursor of this walk, so that a server that loops is caught on its first
+        # repeat; a few dozen bytes per page.
+        seen: set[str] = set() if cursor is None else {cursor}
+        while True:
+            page = await self._fetch_page(cursor)
+            yield page
+            cursor = page.next_page_key
+            if cursor is None:
+                return
+            if cursor in seen:
+                raise PaginationError(
+                    f"The server sent the cursor {cursor!r} a second time; stopping instead "
+                    "of looping."
+                )
+            seen.add(cursor)
+
+    async def to_list(self) -> list[T]:
+        """Every record of every page, in order."""
+        return [record async for record in self]

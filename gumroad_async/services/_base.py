@@ -1,0 +1,117 @@
+"""What every service shares: calling the transport and structuring the answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from gumroad_async._converter import structure
+from gumroad_async._pagination import Listing, Page
+from gumroad_async._transport import Transport
+from gumroad_async.errors import APIError
+
+__all__ = ["Service"]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("gumroad_async")
+
+
+def _record_of(payload: dict[str, Any], key: str, cls: type[T]) -> T:
+    record = structure(payload.get(key), cls)
+    if record is None:
+        raise APIError(
+            f"The answer has no {key!r} object.", status=200, body=payload
+        )
+    return record
+
+
+def _page_of(payload: dict[str, Any], key: str, cls: type[T]) -> Page[T]:
+    raw = payload.get(key)
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        raise APIError(f"The answer has no {key!r} list.", status=200, body=payload)
+    items = []
+    for value in raw:
+        item = structure(value, cls)
+        if item is None:
+            # Not an object at all: nothing to read. Logged rather than silently dropped.
+            logger.warning("skipping a %s entry that is not an object: %r", key, value)
+            continue
+        items.append(item)
+    cursor = payload.get("next_page_key")
+    return Page(items=tuple(items), next_page_key=str(cursor) if cursor else None)
+
+
+class Service:
+    """Base of the resource services: ``GumroadClient.sales``, ``.products`` and so on."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        scope: str,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        repeatable: bool | None = None,
+        authenticated: bool = True,
+    ) -> dict[str, Any]:
+        return await self._transport.request(
+            method,
+            path,
+            params=params,
+            data=data,
+            scope=scope,
+            repeatable=repeatable,
+            authenticated=authenticated,
+        )
+
+    async def _one(
+        self,
+        method: str,
+        path: str,
+        key: str,
+        cls: type[T],
+        *,
+        scope: str,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        repeatable: bool | None = None,
+    ) -> T:
+        payload = await self._call(
+            method, path, scope=scope, params=params, data=data, repeatable=repeatable
+        )
+        return _record_of(payload, key, cls)
+
+    async def _delete(self, path: str, *, scope: str) -> None:
+        # Deleting twice answers "not found" at worst: safe to repeat.
+        await self._call("DELETE", path, scope=scope, repeatable=True)
+
+    def _listing(
+        self,
+        path: str,
+        key: str,
+        cls: type[T],
+        *,
+        scope: str,
+        params: Mapping[str, str] | None = None,
+        page_key: str | None = None,
+    ) -> Listing[T]:
+        filters = dict(params or {})
+        transport = self._transport
+
+        async def fetch_page(cursor: str | None) -> Page[T]:
+            query = filters if cursor is None else {**filters, "page_key": cursor}
+            payload = await transport.request("GET", path, params=query, scope=scope)
+            return _page_of(payload, key, cls)
+
+        return Listing(fetch_page, page_key=page_key)
