@@ -31,7 +31,11 @@ class GumroadClient:
 
     ``access_token`` defaults to ``$GUMROAD_ACCESS_TOKEN``; ``base_url`` to
     ``$GUMROAD_BASE_URL``, then ``https://api.gumroad.com``. ``timeout`` is seconds per
-    attempt; ``max_retries`` counts retries after the first attempt; ``max_concurrency``
+    attempt; ``max_retries`` counts retries after the first attempt, waiting up to
+    ``backoff_base`` seconds before the first and twice as long before each next (full
+    jitter), or what ``Retry-After`` says when that is at most ``max_retry_after``; a longer
+    wait raises ``RateLimitError`` instead; ``max_retry_time`` bounds all attempts and waits
+    of one call together; ``max_concurrency``
     caps requests in flight across every task sharing the client; ``rate_limit`` smooths
     requests to at most that many per second. A ``session`` passed in is borrowed and never
     closed. Use ``async with`` or ``await client.close()``.
@@ -47,6 +51,7 @@ class GumroadClient:
         max_retries: int = defaults.DEFAULT_MAX_RETRIES,
         max_retry_time: float = defaults.DEFAULT_MAX_RETRY_TIME,
         max_retry_after: float = defaults.DEFAULT_MAX_RETRY_AFTER,
+        backoff_base: float = defaults.DEFAULT_BACKOFF_BASE,
         max_concurrency: int = defaults.DEFAULT_MAX_CONCURRENCY,
         rate_limit: float | None = None,
         session: aiohttp.ClientSession | None = None,
@@ -65,6 +70,7 @@ class GumroadClient:
             max_retries=max_retries,
             max_retry_time=max_retry_time,
             max_retry_after=max_retry_after,
+            backoff_base=backoff_base,
             max_concurrency=max_concurrency,
             rate_limit=rate_limit,
             session=session,
