@@ -390,7 +390,8 @@ def _check_base_url(value: str, *, allow_insecure_http: bool) -> URL:
 def _log_retry(details: Any) -> None:
     error = details.get("exception")
     args = details.get("args", ())
-    method, url = (args[1], args[2]) if len(args) > 2 else ("?", "?")
+    # backoff passes the bound method's arguments: (method, url, ...).
+    method, url = (args[0], args[1]) if len(args) > 1 else ("?", "?")
     logger.info(
         "retrying %s %s in %.2f s (attempt %d failed: %s)",
         method,
