@@ -24,7 +24,7 @@ demo: $(VENV)/.cli-installed
 test: $(VENV)/.dev-installed lint typecheck pytest
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check gumroad_async tests benchmarks
+	$(BIN)/ruff check gumroad_async tests $(wildcard benchmarks)
 
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy --strict gumroad_async

@@ -1,0 +1,442 @@
+"""``FakeGumroad``: the fake's HTTP face, with auth, rate limits, faults and a request log."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Mapping
+from datetime import date, datetime
+from fnmatch import fnmatchcase
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from gumroad_async._json import dumps, loads
+from gumroad_async.testing._faults import Fault, RecordedRequest
+from gumroad_async.testing._routes import match_route
+from gumroad_async.testing._state import FakeState
+
+__all__ = ["FakeGumroad"]
+
+_NOT_FOUND = dumps({"success": False, "error": "Not found"})
+_EMPTY = b""
+# Refunds are allowed by either scope, as on the real service.
+_SCOPE_ALTERNATIVES = {"refund_sales": frozenset({"refund_sales", "edit_sales"})}
+
+
+class FakeGumroad:
+    """A stateful fake of the Gumroad API v2 on ``127.0.0.1``, for tests and benchmarks.
+
+    ::
+
+        async with FakeGumroad() as fake:
+            fake.add_sale(price=1000)
+            async with GumroadClient(fake.token, base_url=fake.url) as gumroad:
+                ...
+
+    It serves every v2 method with the real service's semantics and odd error shapes,
+    checks the bearer token and its scopes, records each request (``requests``), and takes
+    injected faults (``inject``): an answer of your choosing, a stall, or a dropped
+    connection, before or after the real work is done.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = "test-token",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        rate_limit: float | None = None,
+        retry_after: float | None = None,
+        seed: int | None = None,
+        sales: int = 0,
+        query_timeout_threshold: int | None = None,
+    ) -> None:
+        self.state = FakeState()
+        self.token = token
+        self.host = host
+        self.port = port
+        #: Seconds every answer waits, to make concurrency visible.
+        self.latency = latency
+        #: Requests per second before answering 429 (``None``: no limit).
+        self.rate_limit = rate_limit
+        #: The ``Retry-After`` seconds sent with a 429 (``None``: the header is left out).
+        self.retry_after = retry_after
+        self.state.query_timeout_threshold = query_timeout_threshold
+        self.requests: list[RecordedRequest] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._tokens: dict[str, frozenset[str]] = {token: frozenset({"account"})}
+        self._faults: list[Fault] = []
+        self._runner: web.AppRunner | None = None
+        self._request_number = 0
+        self._bucket = 0.0
+        self._bucket_time = 0.0
+        if seed is not None or sales:
+            self.state.seed(seed=seed or 0, sales=sales)
+
+    # -- lifecycle --------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The base URL to give a client, e.g. ``http://127.0.0.1:53411``."""
+        if self._runner is None:
+            raise RuntimeError("the fake is not started; use `async with FakeGumroad()`")
+        return f"http://{self.host}:{self.port}"
+
+    def app(self) -> web.Application:
+        """The ``aiohttp.web`` application, to mount or run yourself."""
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        return app
+
+    async def start(self) -> Self:
+        # handler_cancellation: a client that gives up (timeout, cancel) ends the handler,
+        # so a stalled request does not stay counted in `in_flight`.
+        runner = web.AppRunner(self.app(), handler_cancellation=True, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- the account ------------------------------------------------------------------
+    def add_token(self, token: str, scopes: list[str] | tuple[str, ...] = ("account",)) -> None:
+        """Accept another bearer token with the given scopes."""
+        self._tokens[token] = frozenset(str(s) for s in scopes)
+
+    def seed(
+        self,
+        seed: int = 0,
+        *,
+        products: int = 5,
+        sales: int = 0,
+        subscribers: int = 0,
+        licenses: int = 0,
+        start: date = date(2023, 1, 1),
+        end: date = date(2025, 1, 1),
+    ) -> None:
+        """Fill the account with deterministic products, sales, subscribers and licenses."""
+        self.state.seed(seed=seed, products=products, sales=sales, subscribers=subscribers,
+                        licenses=licenses, start=start, end=end)
+
+    def add_product(
+        self, *, name: str = "Product", price: int = 100, **fields: Any
+    ) -> dict[str, Any]:
+        """Add a product; returns its JSON (``["id"]`` is its id)."""
+        return self.state.add_product(name=name, price=price, **fields)
+
+    def add_sale(
+        self,
+        *,
+        product_id: str | None = None,
+        created_at: datetime | str | None = None,
+        email: str | None = None,
+        price: int | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Add a sale (of the first product, made if needed, when none is named)."""
+        return self.state.add_sale(product_id=product_id, created_at=created_at, email=email,
+                                   price=price, **fields)
+
+    def add_subscriber(self, *, product_id: str | None = None, user_email: str | None = None,
+                       **fields: Any) -> dict[str, Any]:
+        """Add an active subscriber of a product."""
+        return self.state.add_subscriber(product_id=product_id, user_email=user_email, **fields)
+
+    def add_license(self, *, product_id: str | None = None, uses: int = 0,
+                    license_key: str | None = None) -> dict[str, Any]:
+        """Add a license (and the sale it belongs to); ``["license_key"]`` is the key."""
+        return self.state.add_license(product_id=product_id, uses=uses, license_key=license_key)
+
+    def add_offer_code(self, product_id: str, *, name: str, amount_cents: int | None = None,
+                       percent_off: int | None = None, universal: bool = False,
+                       max_purchase_count: int | None = None) -> dict[str, Any]:
+        """Add an offer code to a product (``percent_off`` or ``amount_cents``)."""
+        return self.state.add_offer_code(
+            product_id=product_id, name=name,
+            offer_type="percent" if percent_off is not None else "cents",
+            amount=percent_off if percent_off is not None else amount_cents,
+            universal=universal, max_purchase_count=max_purchase_count,
+        )
+
+    def add_resource_subscription(self, resource_name: str, post_url: str) -> dict[str, Any]:
+        """Subscribe a URL to a resource, as an app would have."""
+        subscription = {"id": secrets.token_urlsafe(16), "resource_name": resource_name,
+                        "post_url": post_url}
+        self.state.resource_subscriptions[subscription["id"]] = subscription
+        return subscription
+
+    @property
+    def query_timeout_threshold(self) -> int | None:
+        """Sales listings over more than this many sales answer 400 ``Query timed out``."""
+        return self.state.query_timeout_threshold
+
+    @query_timeout_threshold.setter
+    def query_timeout_threshold(self, value: int | None) -> None:
+        self.state.query_timeout_threshold = value
+
+    # -- OAuth ------------------------------------------------------------------------
+    def add_oauth_app(self, client_id: str, client_secret: str, redirect_uri: str) -> None:
+        """Register an OAuth application."""
+        self.state.oauth_apps[client_id] = {"secret": client_secret, "redirect_uri": redirect_uri}
+
+    def authorize(self, client_id: str, redirect_uri: str, scopes: list[str] | tuple[str, ...] = (
+        "view_profile",)) -> str:
+        """What a seller's click on "Authorize" does: returns the code sent to the app."""
+        app = self.state.oauth_apps.get(client_id)
+        if app is None or app["redirect_uri"] != redirect_uri:
+            raise ValueError("unknown client_id or redirect_uri")
+        code = secrets.token_urlsafe(24)
+        self.state.oauth_codes[code] = {"client_id": client_id, "redirect_uri": redirect_uri,
+                                        "scopes": [str(s) for s in scopes]}
+        return code
+
+    def _oauth_token(self, form: Mapping[str, str]) -> tuple[int, Any]:
+        def refuse(error: str, description: str, status: int = 400) -> tuple[int, Any]:
+            return status, {"error": error, "error_description": description}
+
+        if form.get("grant_type") != "authorization_code":
+            return refuse("unsupported_grant_type", "The grant type is not supported.")
+        app = self.state.oauth_apps.get(form.get("client_id", ""))
+        if app is None or not secrets.compare_digest(app["secret"], form.get("client_secret", "")):
+            return refuse("invalid_client", "Client authentication failed.", 401)
+        grant = self.state.oauth_codes.pop(form.get("code", ""), None)
+        if grant is None or grant["client_id"] != form.get("client_id") or (
+            grant["redirect_uri"] != form.get("redirect_uri")
+        ):
+            return refuse("invalid_grant", "The provided authorization grant is invalid, "
+                          "expired, revoked, or was issued to another client.")
+        access = secrets.token_urlsafe(32)
+        self.add_token(access, grant["scopes"])
+        return 200, {
+            "access_token": access, "token_type": "bearer",
+            "scope": " ".join(grant["scopes"]), "refresh_token": secrets.token_urlsafe(32),
+            "created_at": int(time.time()),
+        }
+
+    # -- faults and the request log ---------------------------------------------------
+    def inject(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+        status: int | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        stall: float | None = None,
+        drop: bool = False,
+        after_handler: bool = False,
+    ) -> Fault:
+        """Misbehave on the next ``times`` requests matching ``method`` and ``path``.
+
+        ``path`` is a glob on the decoded path (``/v2/sales/*``). Without ``stall`` or
+        ``drop`` the answer is ``status`` (500 by default) with ``body`` (a dict or list is
+        sent as JSON, text or bytes as they are). ``stall`` waits that many seconds first;
+        ``drop`` closes the connection without an answer. ``after_handler`` does the real
+        work first. Faults apply in the order they were injected.
+        """
+        if status is None and body is None and stall is None and not drop:
+            status = 500
+        fault = Fault(method=method, path=path, times=times, status=status, body=body,
+                      content_type=content_type, headers=headers, stall=stall, drop=drop,
+                      after_handler=after_handler)
+        self._faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def requests_to(self, method: str, path: str) -> list[RecordedRequest]:
+        """The recorded requests with this method whose decoded path matches the glob."""
+        return [r for r in self.requests if r.method == method and fnmatchcase(r.path, path)]
+
+    def clear_requests(self) -> None:
+        self.requests.clear()
+
+    # -- serving ----------------------------------------------------------------------
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._serve(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        method = request.method
+        raw_path = request.raw_path.split("?", 1)[0]
+        segments = _segments(request)
+        path = "/" + "/".join(segments)
+        query = dict(request.query)
+        form = await _read_form(request)
+        fault = self._take_fault(method, path)
+        self.requests.append(RecordedRequest(
+            method=method, path=path, raw_path=raw_path, query=query, form=form,
+            headers=request.headers, fault=fault,
+        ))
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if fault is not None and not fault.after_handler:
+            return await self._fault_answer(request, fault, None)
+        answer = self._answer(method, segments, query, form, request.headers)
+        if fault is not None:
+            return await self._fault_answer(request, fault, answer)
+        return answer
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.matches(method, path):
+                fault.hits += 1
+                return fault
+        return None
+
+    async def _fault_answer(
+        self, request: web.Request, fault: Fault, answer: web.Response | None
+    ) -> web.StreamResponse:
+        if fault.stall:
+            await asyncio.sleep(fault.stall)
+        if fault.drop:
+            transport = request.transport
+            if transport is not None:
+                transport.abort()
+            # The connection is gone: the handler is cancelled or its answer goes nowhere.
+            await asyncio.sleep(3600)
+        if fault.status is None and fault.body is None:
+            if answer is None:
+                answer = self._answer(request.method, _segments(request), dict(request.query),
+                                      await _read_form(request), request.headers)
+            return answer
+        return self._respond(fault.status or 200, fault.body, content_type=fault.content_type,
+                             headers=fault.headers)
+
+    def _answer(
+        self,
+        method: str,
+        segments: tuple[str, ...],
+        query: dict[str, str],
+        form: dict[str, str],
+        headers: Mapping[str, str],
+    ) -> web.Response:
+        if self._over_rate_limit():
+            extra = {} if self.retry_after is None else {"Retry-After": f"{self.retry_after:g}"}
+            return self._respond(429, "Retry later", headers=extra)
+        args = {**query, **form}
+        if segments == ("oauth", "token") and method == "POST":
+            status, body = self._oauth_token(args)
+            return self._respond(status, body)
+        found = match_route(method, segments)
+        if found is None:
+            return self._respond(404, _NOT_FOUND, content_type="application/json")
+        route, variables = found
+        if route.scope is not None:
+            refusal = self._refuse_token(headers, args, route.scope)
+            if refusal is not None:
+                return refusal
+        args.pop("access_token", None)
+        status, body = route.handler(self.state, variables, args)
+        return self._respond(status, body)
+
+    def _refuse_token(
+        self, headers: Mapping[str, str], args: Mapping[str, str], scope: str
+    ) -> web.Response | None:
+        authorization = headers.get("Authorization", "")
+        token = authorization[7:] if authorization.startswith("Bearer ") else args.get(
+            "access_token")
+        scopes = self._tokens.get(token or "")
+        if scopes is None:
+            # As Doorkeeper does: no body, the reason in the header.
+            return self._respond(401, _EMPTY, headers={
+                "WWW-Authenticate": 'Bearer realm="Gumroad", error="invalid_token"'})
+        allowed = _SCOPE_ALTERNATIVES.get(scope, frozenset({scope}))
+        if "account" not in scopes and not scopes & allowed:
+            return self._respond(403, _EMPTY, headers={
+                "WWW-Authenticate": f'Bearer realm="Gumroad", error="insufficient_scope", '
+                                    f'scope="{scope}"'})
+        return None
+
+    def _over_rate_limit(self) -> bool:
+        if self.rate_limit is None:
+            return False
+        # A token bucket holding one second's worth of requests.
+        now = time.monotonic()
+        capacity = max(1.0, self.rate_limit)
+        if self._bucket_time == 0.0:
+            self._bucket = capacity
+        else:
+            self._bucket = min(capacity,
+                               self._bucket + (now - self._bucket_time) * self.rate_limit)
+        self._bucket_time = now
+        if self._bucket < 1.0:
+            return True
+        self._bucket -= 1.0
+        return False
+
+    def _respond(
+        self,
+        status: int,
+        body: Any,
+        *,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> web.Response:
+        self._request_number += 1
+        all_headers = {"X-Request-Id": f"fake-{self._request_number:08d}"}
+        if headers:
+            all_headers.update(headers)
+        if isinstance(body, dict | list):
+            payload = dumps(body)
+            content_type = content_type or "application/json"
+        elif isinstance(body, str):
+            payload = body.encode()
+            content_type = content_type or "text/plain"
+        elif isinstance(body, bytes):
+            payload = body
+        else:
+            payload = _EMPTY
+        if content_type is not None:
+            all_headers["Content-Type"] = content_type
+        return web.Response(status=status, body=payload, headers=all_headers)
+
+
+def _segments(request: web.Request) -> tuple[str, ...]:
+    # Split before decoding, so that an id holding %2F stays one segment.
+    raw_path = request.raw_path.split("?", 1)[0]
+    return tuple(unquote(s) for s in raw_path.split("/")[1:])
+
+
+async def _read_form(request: web.Request) -> dict[str, str]:
+    if not request.body_exists:
+        return {}
+    if request.content_type == "application/json":
+        try:
+            data = loads(await request.read())
+        except ValueError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v if isinstance(v, str) else dumps(v).decode() for k, v in data.items()}
+    posted = await request.post()
+    return {k: v for k, v in posted.items() if isinstance(v, str)}
