@@ -483,7 +483,12 @@ class FakeState:
             ))
         self.bulk_add_sales(rows)
         for i in range(subscribers):
+            moment = origin + timedelta(seconds=rng.randrange(max(span, 1)))
             self.add_subscriber(product_id=made[i % len(made)]["id"], id=new_id(rng),
-                                user_email=f"member{i}@example.com")
+                                user_email=f"member{i}@example.com", created_at=moment)
         for i in range(licenses):
-            self.add_license(product_id=made[i % len(made)]["id"])
+            product_id = made[i % len(made)]["id"]
+            moment = origin + timedelta(seconds=rng.randrange(max(span, 1)))
+            sale = self.add_sale(product_id=product_id, created_at=moment, id=new_id(rng))
+            key = "-".join(f"{rng.getrandbits(32):08X}" for _ in range(4))
+            self.add_license(product_id=product_id, license_key=key, sale_id=sale["id"])
