@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Generic, TypeVar
 
 import attrs
@@ -47,15 +47,15 @@ class Listing(Generic[T]):
         self._fetch_page = fetch_page
         self._page_key = page_key
 
-    def __aiter__(self) -> AsyncIterator[T]:
+    def __aiter__(self) -> AsyncGenerator[T, None]:
         return self._records()
 
-    async def _records(self) -> AsyncIterator[T]:
+    async def _records(self) -> AsyncGenerator[T, None]:
         async for page in self.pages():
             for item in page.items:
                 yield item
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield the pages one at a time, from ``page_key`` (or the start) to the last."""
         cursor = self._page_key
         # Every cursor of this walk, so that a server that loops is caught on its first
