@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from gumroad_async._converter import structure
+from gumroad_async._converter import record_structurer, structure
 from gumroad_async._pagination import Listing, Page
 from gumroad_async._transport import Transport
 from gumroad_async.errors import APIError
@@ -33,16 +33,16 @@ def _page_of(payload: dict[str, Any], key: str, cls: type[T]) -> Page[T]:
         raw = []
     if not isinstance(raw, list):
         raise APIError(f"The answer has no {key!r} list.", status=200, body=payload)
-    items = []
-    for value in raw:
-        item = structure(value, cls)
-        if item is None:
-            # Not an object at all: nothing to read. Logged rather than silently dropped.
-            logger.warning("skipping a %s entry that is not an object: %r", key, value)
-            continue
-        items.append(item)
+    items = list(map(record_structurer(cls), raw))
+    if any(item is None for item in items):
+        for value, item in zip(raw, items, strict=True):
+            if item is None:
+                # Not an object at all: nothing to read. Logged rather than dropped silently.
+                logger.warning("skipping a %s entry that is not an object: %r", key, value)
+        items = [item for item in items if item is not None]
     cursor = payload.get("next_page_key")
-    return Page(items=tuple(items), next_page_key=str(cursor) if cursor else None)
+    ready = cast("list[T]", items)  # the None entries are gone
+    return Page(items=tuple(ready), next_page_key=str(cursor) if cursor else None)
 
 
 class Service:

@@ -154,3 +154,34 @@ def test_records_are_frozen_and_slotted() -> None:
 def test_not_an_object() -> None:
     assert structure([1], Sale) is None
     assert structure(None, Sale) is None
+
+
+def test_shape_specialised_path_equals_the_generic_one() -> None:
+    """Records built by the per-key-order fast path equal those of the generic function."""
+    import random
+
+    from gumroad_async import _converter
+    from gumroad_async.records import Sale
+    from gumroad_async.testing._state import FakeState
+
+    state = FakeState()
+    state.seed(seed=3, sales=30)
+    fast = _converter._record_hook(Sale)
+    generic = _converter._GENERIC_HOOKS[Sale]
+    assert fast is not generic
+    rng = random.Random(0)
+    for sale in state.iter_sales():
+        items = list(sale.items())
+        rng.shuffle(items)  # another key order: another shape
+        variant = dict(items)
+        variant["price"] = str(variant["price"])  # drift: a number as a string
+        variant["created_at"] = "not a date"  # unreadable: None, kept in extra
+        variant["unexpected"] = {"nested": [1, 2]}
+        del variant["email"]
+        for data in (sale, variant):
+            one, two = fast(data), generic(data)
+            assert one == two and one is not None and two is not None
+            assert dict(one.extra) == dict(two.extra)
+            assert [getattr(one, f) for f in one.__slots__ if not f.startswith("__")] == [
+                getattr(two, f) for f in two.__slots__ if not f.startswith("__")]
+    assert fast(["not", "a", "dict"]) is None
