@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -13,6 +14,9 @@ from gumroad_async.errors import PaginationError
 __all__ = ["Listing", "Page"]
 
 T = TypeVar("T")
+
+#: How many recent cursors a walk remembers to catch a server that loops.
+_LOOP_WINDOW = 1024
 
 logger = logging.getLogger("gumroad_async")
 
@@ -32,7 +36,7 @@ class Listing(Generic[T]):
     page; ``listing.pages()`` yields :class:`Page` objects (save ``page.next_page_key`` to
     resume later with ``page_key=``); ``await listing.to_list()`` gathers everything.
 
-    Each page is fetched with the same filters. A cursor that comes back a second time
+    Each page is fetched with the same filters. A cursor that comes back (within 1,024 pages)
     raises :class:`~gumroad_async.errors.PaginationError` instead of looping. Breaking out
     of the loop sends no further request; wrap the iteration in ``contextlib.aclosing`` to
     close the generator at once rather than at garbage collection.
@@ -58,9 +62,14 @@ class Listing(Generic[T]):
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield the pages one at a time, from ``page_key`` (or the start) to the last."""
         cursor = self._page_key
-        # Every cursor of this walk, so that a server that loops is caught on its first
-        # repeat; a few dozen bytes per page.
-        seen: set[str] = set() if cursor is None else {cursor}
+        # The latest cursors of this walk, so that a server that loops is caught on its
+        # first repeat. Bounded, so that memory stays flat over a million-page walk: a
+        # loop longer than the window is not caught (no real failure looks like that).
+        recent: deque[str] = deque(maxlen=_LOOP_WINDOW)
+        seen: set[str] = set()
+        if cursor is not None:
+            recent.append(cursor)
+            seen.add(cursor)
         while True:
             page = await self._fetch_page(cursor)
             yield page
@@ -72,6 +81,9 @@ class Listing(Generic[T]):
                     f"The server sent the cursor {cursor!r} a second time; stopping instead "
                     "of looping."
                 )
+            if len(recent) == _LOOP_WINDOW:
+                seen.discard(recent[0])
+            recent.append(cursor)
             seen.add(cursor)
 
     async def to_list(self) -> list[T]:
