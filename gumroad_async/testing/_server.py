@@ -16,6 +16,7 @@ from aiohttp import web
 
 from gumroad_async._json import dumps, loads
 from gumroad_async.testing._faults import Fault, RecordedRequest
+from gumroad_async.testing._pings import sale_ping_fields, send_ping, subscription_ping_fields
 from gumroad_async.testing._routes import match_route
 from gumroad_async.testing._state import FakeState
 
@@ -234,6 +235,39 @@ class FakeGumroad:
             "scope": " ".join(grant["scopes"]), "refresh_token": secrets.token_urlsafe(32),
             "created_at": int(time.time()),
         }
+
+    # -- pings ------------------------------------------------------------------------
+    def ping_payload(self, sale_id: str, resource_name: str = "sale", **overrides: Any
+                     ) -> dict[str, Any]:
+        """The fields of a sale-type ping about one of the fake's sales."""
+        sale = self.state.sale(sale_id)
+        if sale is None:
+            raise KeyError(f"no sale {sale_id!r}")
+        return sale_ping_fields(sale, resource_name, **overrides)
+
+    def subscription_ping_payload(
+        self, subscriber_id: str, resource_name: str = "cancellation", **overrides: Any
+    ) -> dict[str, Any]:
+        """The fields of a subscription-type ping about one of the fake's subscribers."""
+        return subscription_ping_fields(self.state.subscribers[subscriber_id], resource_name,
+                                        **overrides)
+
+    async def send_ping(self, url: str, fields: Mapping[str, Any], *, json: bool = False,
+                        deliveries: int = 1) -> list[int]:
+        """POST a ping to ``url`` (form-encoded, or JSON), ``deliveries`` times."""
+        return await send_ping(url, fields, json=json, deliveries=deliveries)
+
+    async def deliver_pings(self, resource_name: str, fields: Mapping[str, Any]) -> list[int]:
+        """Send a ping to every URL subscribed to ``resource_name``, as Gumroad would.
+
+        (Resource subscriptions refuse loopback URLs as the real service does; add one
+        with ``add_resource_subscription`` to deliver to a local receiver.)
+        """
+        statuses: list[int] = []
+        for subscription in list(self.state.resource_subscriptions.values()):
+            if subscription["resource_name"] == resource_name:
+                statuses += await send_ping(subscription["post_url"], fields)
+        return statuses
 
     # -- faults and the request log ---------------------------------------------------
     def inject(
