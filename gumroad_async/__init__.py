@@ -47,6 +47,7 @@ from gumroad_async.records import (
     Variant,
     VariantCategory,
 )
+from gumroad_async.services._offer_code_batches import BatchItem, BatchResult
 
 __all__ = [
     "APIConnectionError",
@@ -55,6 +56,8 @@ __all__ = [
     "Affiliate",
     "AuthenticationError",
     "BadRequestError",
+    "BatchItem",
+    "BatchResult",
     "Card",
     "CustomField",
     "GumroadClient",
