@@ -238,7 +238,15 @@ def _draw(
 ) -> list[str]:
     taken = {name for names in existing.values() for name in names}
     codes: dict[str, None] = {}
+    draws = 0
     while len(codes) < count:
+        draws += 1
+        if draws > 50 * count + 1000:
+            # Only when the products' own codes fill most of the space.
+            raise InvalidArgumentError(
+                "count", f"too few free codes of length {length} left beside the products' "
+                         "existing ones: use a longer code or another prefix"
+            )
         code = prefix + "".join(secrets.choice(alphabet) for _ in range(length))
         if code.lower() not in taken:
             taken.add(code.lower())
