@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from gumroad_async.testing._state import (
     SUBSCRIBERS_PER_PAGE,
@@ -391,8 +391,6 @@ def list_sales(state: FakeState, path: dict[str, str], args: dict[str, str]) -> 
 def _cursor_fields(cursor: str | None, path: str, args: dict[str, str]) -> dict[str, str]:
     if cursor is None:
         return {}
-    from urllib.parse import urlencode
-
     query = {k: v for k, v in args.items() if k != "page_key"}
     query["page_key"] = cursor
     return {"next_page_key": cursor, "next_page_url": f"{path}?{urlencode(query)}"}

@@ -334,10 +334,14 @@ class FakeGumroad:
         if self.latency:
             await asyncio.sleep(self.latency)
         if fault is not None and not fault.after_handler:
-            return await self._fault_answer(request, fault, None)
+            replaced = await self._misbehave(request, fault)
+            if replaced is not None:
+                return replaced
         answer = self._answer(method, segments, query, form, request.headers)
-        if fault is not None:
-            return await self._fault_answer(request, fault, answer)
+        if fault is not None and fault.after_handler:
+            replaced = await self._misbehave(request, fault)
+            if replaced is not None:
+                return replaced
         return answer
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
@@ -347,9 +351,8 @@ class FakeGumroad:
                 return fault
         return None
 
-    async def _fault_answer(
-        self, request: web.Request, fault: Fault, answer: web.Response | None
-    ) -> web.StreamResponse:
+    async def _misbehave(self, request: web.Request, fault: Fault) -> web.Response | None:
+        """Stall or drop as the fault says; the answer that replaces the real one, if any."""
         if fault.stall:
             await asyncio.sleep(fault.stall)
         if fault.drop:
@@ -359,10 +362,7 @@ class FakeGumroad:
             # The connection is gone: the handler is cancelled or its answer goes nowhere.
             await asyncio.sleep(3600)
         if fault.status is None and fault.body is None:
-            if answer is None:
-                answer = self._answer(request.method, _segments(request), dict(request.query),
-                                      await _read_form(request), request.headers)
-            return answer
+            return None
         return self._respond(fault.status or 200, fault.body, content_type=fault.content_type,
                              headers=fault.headers)
 
