@@ -26,14 +26,13 @@ def _form_pairs(value: Any, name: str, out: list[tuple[str, str]]) -> None:
         for key, item in value.items():
             _form_pairs(item, f"{name}[{key}]" if name else str(key), out)
     elif isinstance(value, list | tuple):
-        if not value:
-            out.append((f"{name}[]", ""))
         for item in value:
             _form_pairs(item, f"{name}[]", out)
     elif isinstance(value, bool):
         out.append((name, "true" if value else "false"))
-    else:
-        out.append((name, "" if value is None else str(value)))
+    elif value is not None and value != "":
+        # A form sends nil (and an empty list) as "", JSON as null: both mean nothing.
+        out.append((name, str(value)))
 
 
 def content_digest(event: SaleEvent | SubscriptionEvent) -> str:
