@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 import logging
+from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
 import aiohttp
@@ -72,12 +72,14 @@ async def test_a_body_that_is_not_a_ping_answers_4xx_quietly(
         calls.append(event)
 
     caplog.set_level(logging.DEBUG)
-    async with serve(WebhookReceiver(handler, secret=SECRET)) as url, \
-            aiohttp.ClientSession() as http:
-        async with http.post(f"{url}?secret={SECRET}", data=io.BytesIO(body),
-                             headers={"Content-Type": content_type}) as response:
-            assert response.status == status
-            assert len(await response.read()) < 200
+    async with (
+        serve(WebhookReceiver(handler, secret=SECRET)) as url,
+        aiohttp.ClientSession() as http,
+        http.post(f"{url}?secret={SECRET}", data=io.BytesIO(body),
+                  headers={"Content-Type": content_type}) as response,
+    ):
+        assert response.status == status
+        assert len(await response.read()) < 200
     assert calls == []
     tracebacks = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert tracebacks == []
