@@ -182,6 +182,8 @@ def test_parse_ping_is_total_over_json_documents(document: object) -> None:
 def test_any_valid_ping_with_any_custom_fields_is_read(
     resource: str, custom_fields: dict[str, str]
 ) -> None:
+    # A custom field named like a ping field would replace it at the top level.
+    custom_fields = {k: v for k, v in custom_fields.items() if k not in sale_params("s1")}
     params = sale_params("s1", resource, custom_fields=custom_fields)
     event = parse_ping(form_body(params))
     assert isinstance(event, SaleEvent) and event.sale_id == "s1"
