@@ -12,6 +12,7 @@ dropped connection is turned off for every call, so ``max_retries`` is a hard bu
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import math
@@ -62,14 +63,19 @@ def api_path(*segments: str) -> str:
     path = defaults.API_PREFIX
     for segment in segments:
         if _PLAIN_SEGMENT.fullmatch(segment) is None:
-            try:
-                segment = quote(segment, safe="").replace(".", "%2E")
-            except UnicodeEncodeError:
-                raise InvalidArgumentError(
-                    "id", "is not valid text (it holds a lone surrogate)"
-                ) from None
+            segment = _quote_segment(segment)
         path += "/" + segment
     return path
+
+
+# Ids repeat (a web service asks for the same sale, product or license again and again);
+# quoting one costs a Python-level loop over its bytes.
+@functools.lru_cache(maxsize=4096)
+def _quote_segment(segment: str) -> str:
+    try:
+        return quote(segment, safe="").replace(".", "%2E")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError("id", "is not valid text (it holds a lone surrogate)") from None
 
 
 def should_retry(error: BaseException, *, repeatable: bool, max_retry_after: float) -> bool:
@@ -329,7 +335,7 @@ class Transport:
         scope: str | None,
         expect_success: bool,
     ) -> dict[str, Any]:
-        session = self._get_session()
+        session = self._session or self._get_session()
         async with self._semaphore:
             if self._limiter is not None:
                 await self._limiter.acquire()

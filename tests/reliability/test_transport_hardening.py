@@ -29,6 +29,7 @@ from gumroad_async import (
     GumroadError,
     InvalidArgumentError,
     NotFoundError,
+    RateLimitError,
     ServerError,
     _json,
 )
@@ -407,3 +408,16 @@ async def test_a_closed_borrowed_session_is_a_gumroad_error(fake: FakeGumroad) -
     async with GumroadClient(fake.token, base_url=fake.url, session=session) as gumroad:
         with pytest.raises(GumroadError, match="session given to this client is closed"):
             await gumroad.user.get()
+
+
+async def test_a_retry_after_past_max_retry_time_raises_instead_of_retrying_early(
+    fake: FakeGumroad,
+) -> None:
+    # Waiting less than the server asked only meets another 429: give up at once instead.
+    fake.inject(method="GET", path="/v2/user", status=429, body="Retry later",
+                content_type="text/plain", headers={"Retry-After": "30"}, times=5)
+    async with GumroadClient(fake.token, base_url=fake.url, max_retry_time=0.2) as gumroad:
+        with pytest.raises(RateLimitError) as info:
+            await gumroad.user.get()
+    assert info.value.retry_after == 30.0
+    assert len(fake.requests_to("GET", "/v2/user")) == 1
