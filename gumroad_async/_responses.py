@@ -9,6 +9,7 @@ that is not JSON never escapes as a raw decoding error.
 from __future__ import annotations
 
 import email.utils
+import reprlib
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -44,6 +45,13 @@ _DEFAULT_MESSAGES = {
 }
 
 _SNIPPET = 200
+
+# Bounded in depth and breadth: a payload nested a thousand levels deep must not raise
+# RecursionError while an error message is being written about it.
+_SNIPPET_REPR = reprlib.Repr()
+_SNIPPET_REPR.maxlevel = 3
+_SNIPPET_REPR.maxstring = _SNIPPET
+_SNIPPET_REPR.maxother = _SNIPPET
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -140,6 +148,6 @@ def decode_answer(
 
 
 def _snippet(value: Any) -> str:
-    shown = repr(value) if not isinstance(value, str) else value.strip()
+    shown = _SNIPPET_REPR.repr(value) if not isinstance(value, str) else value.strip()
     shown = " ".join(shown.split())
     return shown if len(shown) <= _SNIPPET else shown[:_SNIPPET] + "…"

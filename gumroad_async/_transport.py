@@ -4,21 +4,27 @@ One :class:`Transport` per client. It owns (or borrows) an ``aiohttp.ClientSessi
 the token in the ``Authorization`` header and nowhere else, enforces timeouts, concurrency
 and rate limits, retries by the safety class of the call (see :func:`should_retry`), refuses
 oversized answers and redirects, and maps every failure to :mod:`gumroad_async.errors`.
+
+It is also the only place that decides to send a request again: aiohttp's own resend of a
+dropped connection is turned off for every call, so ``max_retries`` is a hard budget.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
+import math
 import os
 import random
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
 import aiohttp
-import backoff
 from aiolimiter import AsyncLimiter
 from yarl import URL
 
@@ -43,16 +49,33 @@ logger: Final = logging.getLogger("gumroad_async")
 
 _USER_AGENT: Final = f"gumroad-async/{__version__}"
 
+# Segments made only of these need no quoting (most ids and every fixed path word).
+_PLAIN_SEGMENT: Final = re.compile(r"[A-Za-z0-9_~-]+")
+
 
 def api_path(*segments: str) -> str:
     """``/v2/<segment>/...`` with every segment percent-encoded as one path segment.
 
     ``/`` and ``.`` are encoded too, so that an id such as ``../user`` or ``..`` cannot leave
-    its segment or be folded away as a dot-segment.
+    its segment or be folded away as a dot-segment. Text that is not valid Unicode (a lone
+    surrogate) raises :class:`InvalidArgumentError`.
     """
-    return defaults.API_PREFIX + "".join(
-        "/" + quote(segment, safe="").replace(".", "%2E") for segment in segments
-    )
+    path = defaults.API_PREFIX
+    for segment in segments:
+        if _PLAIN_SEGMENT.fullmatch(segment) is None:
+            segment = _quote_segment(segment)
+        path += "/" + segment
+    return path
+
+
+# Ids repeat (a web service asks for the same sale, product or license again and again);
+# quoting one costs a Python-level loop over its bytes.
+@functools.lru_cache(maxsize=4096)
+def _quote_segment(segment: str) -> str:
+    try:
+        return quote(segment, safe="").replace(".", "%2E")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError("id", "is not valid text (it holds a lone surrogate)") from None
 
 
 def should_retry(error: BaseException, *, repeatable: bool, max_retry_after: float) -> bool:
@@ -71,12 +94,14 @@ def should_retry(error: BaseException, *, repeatable: bool, max_retry_after: flo
     return False
 
 
-class _DisconnectedAfterSend(aiohttp.ClientConnectionError):
-    """A dropped connection on a call that must not be sent twice.
+class _DroppedAfterSend(aiohttp.ClientConnectionError):
+    """A connection that dropped once the request may have been sent.
 
-    aiohttp resends a PUT or DELETE by itself once when a connection drops (RFC 9112
-    retrying). It does so only for ``ClientOSError`` and ``ServerDisconnectedError``;
-    re-raising as this class, inside the request, stops that resend.
+    aiohttp resends a GET, PUT or DELETE by itself once when a connection drops (RFC 9112
+    retrying), below the SDK's retry loop: a call with ``max_retries=0`` could reach the
+    server twice, and a refund too. aiohttp resends only after ``ClientOSError`` and
+    ``ServerDisconnectedError``; re-raising as this class, inside the request, stops it, so
+    that the SDK's own loop is the only place that decides to send again.
     """
 
 
@@ -89,23 +114,16 @@ async def _no_resend(
     except aiohttp.ClientConnectorError:
         raise  # never opened: nothing was sent
     except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-        raise _DisconnectedAfterSend(str(exc) or type(exc).__name__) from exc
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+        raise _DroppedAfterSend(str(exc) or type(exc).__name__) from exc
 
 
 class Transport:
     """Sends requests to the Gumroad API and returns decoded payloads.
 
     Knows nothing of sales or products. Created by :class:`GumroadClient`; usable on its own
-    for endpoints outside ``/v2`` (``/oauth/token``).
+    for endpoints outside ``/v2`` (``/oauth/token``). Every argument is checked here, so
+    that nothing aiohttp would refuse later (a token with a newline, a URL with
+    ``user:pass@``) gets past the constructor.
     """
 
     def __init__(
@@ -128,15 +146,21 @@ class Transport:
         allow_insecure_http: bool = False,
         trace_configs: Iterable[aiohttp.TraceConfig] | None = None,
     ) -> None:
-        self._token = access_token or None
+        self._token = _check_token(access_token)
         self._base_url = _check_base_url(
             base_url or os.environ.get(defaults.BASE_URL_ENV) or defaults.DEFAULT_BASE_URL,
             allow_insecure_http=allow_insecure_http,
         )
-        check_positive_number("timeout", timeout)
-        check_positive_number("connect_timeout", connect_timeout)
+        self._base_path = self._base_url.raw_path.rstrip("/")
+        _check_finite_seconds("timeout", timeout)
+        _check_finite_seconds("connect_timeout", connect_timeout)
         check_whole_number("max_retries", max_retries, minimum=0)
+        check_positive_number("max_retry_time", max_retry_time)
+        _check_wait("max_retry_after", max_retry_after)
+        _check_wait("backoff_base", backoff_base, finite=True)
+        _check_wait("backoff_cap", backoff_cap, finite=True)
         check_whole_number("max_concurrency", max_concurrency, minimum=1)
+        check_whole_number("max_response_bytes", max_response_bytes, minimum=1)
         if rate_limit is not None:
             check_positive_number("rate_limit", rate_limit)
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
@@ -163,10 +187,20 @@ class Transport:
             raise InvalidArgumentError(
                 "trace_configs", "give them to your own ClientSession when you pass one in"
             )
-        self._user_agent = f"{_USER_AGENT} {user_agent}" if user_agent else _USER_AGENT
+        # A borrowed session keeps its own middlewares; ours goes innermost, next to the send.
+        self._middlewares = (*getattr(session, "_middlewares", ()), _no_resend)
+        user_agent = _check_header_text("user_agent", user_agent)
+        # Built once: aiohttp copies them into each request and never changes them.
+        self._anonymous_headers: Mapping[str, str] = {
+            "User-Agent": f"{_USER_AGENT} {user_agent}" if user_agent else _USER_AGENT,
+            "Accept": "application/json",
+        }
+        self._token_headers: Mapping[str, str] | None = (
+            {**self._anonymous_headers, "Authorization": f"Bearer {self._token}"}
+            if self._token is not None
+            else None
+        )
         self._closed = False
-        self._send_repeatable = self._retrying(repeatable=True)
-        self._send_once = self._retrying(repeatable=False)
 
     # -- public surface --------------------------------------------------------------------
 
@@ -209,26 +243,47 @@ class Transport:
         """Send one call (with its retries) and return the decoded JSON object.
 
         ``repeatable`` says whether the call may reach the server twice without harm
-        (default: only ``GET``). ``scope`` is named in a ``PermissionDeniedError``.
+        (default: only ``GET``). ``scope`` is named in a ``PermissionDeniedError``. At most
+        ``max_retries + 1`` requests reach the server, whatever fails.
         """
         if self._closed:
             raise GumroadError("This client is closed.")
-        headers = {"User-Agent": self._user_agent, "Accept": "application/json"}
-        if authenticated:
-            if self._token is None:
-                raise AuthenticationError(
-                    "No access token: pass one to GumroadClient or set "
-                    f"${defaults.ACCESS_TOKEN_ENV}.",
-                )
-            headers["Authorization"] = f"Bearer {self._token}"
+        if not authenticated:
+            headers = self._anonymous_headers
+        elif self._token_headers is not None:
+            headers = self._token_headers
+        else:
+            raise AuthenticationError(
+                f"No access token: pass one to GumroadClient or set ${defaults.ACCESS_TOKEN_ENV}.",
+            )
+        if params:
+            _check_encodable(params)
+        if data:
+            _check_encodable(data)
         if repeatable is None:
             repeatable = method == "GET"
-        url = self._base_url.with_path(self._base_url.raw_path.rstrip("/") + path, encoded=True)
-        send = self._send_repeatable if repeatable else self._send_once
-        result: dict[str, Any] = await send(
-            method, url, params, data, headers, repeatable, scope, expect_success
-        )
-        return result
+        url = self._base_url.with_path(self._base_path + path, encoded=True)
+        started = time.monotonic()
+        retries = 0
+        while True:
+            try:
+                return await self._attempt(
+                    method, url, params, data, headers, scope, expect_success
+                )
+            except GumroadError as error:
+                wait = self._retry_wait(error, retries, repeatable, time.monotonic() - started)
+                if wait is None:
+                    raise
+                retries += 1
+                logger.info(
+                    "retrying %s %s in %.2f s (attempt %d failed: %s)",
+                    method,
+                    url.path,
+                    wait,
+                    retries,
+                    type(error).__name__,
+                )
+                await asyncio.sleep(wait)
 
     async def close(self) -> None:
         """Close the session if this transport created it; a borrowed one stays open."""
@@ -239,36 +294,26 @@ class Transport:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _retrying(self, *, repeatable: bool) -> Callable[..., Awaitable[dict[str, Any]]]:
-        def giveup(error: Exception) -> bool:
-            return not should_retry(
-                error, repeatable=repeatable, max_retry_after=self._max_retry_after
-            )
+    def _retry_wait(
+        self, error: GumroadError, retries: int, repeatable: bool, elapsed: float
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or ``None`` to give up.
 
-        decorate = backoff.on_exception(
-            self._waits,
-            GumroadError,
-            max_tries=self._max_retries + 1,
-            max_time=self._max_retry_time,
-            giveup=giveup,
-            jitter=None,  # applied in _waits, which must not jitter a Retry-After
-            on_backoff=_log_retry,
-            logger=None,
-        )
-        wrapped: Callable[..., Awaitable[dict[str, Any]]] = decorate(self._attempt)
-        return wrapped
-
-    def _waits(self) -> Generator[float, BaseException | None, None]:
-        """Exponential backoff with full jitter; a server's ``Retry-After`` is waited as said."""
-        attempt = 0
-        error = yield 0.0  # backoff primes the generator, then sends each failure
-        while True:
-            if isinstance(error, RateLimitError) and error.retry_after is not None:
-                wait = error.retry_after
-            else:
-                wait = random.uniform(0, min(self._backoff_cap, self._backoff_base * 2**attempt))
-            attempt += 1
-            error = yield wait
+        Exponential backoff with full jitter; a server's ``Retry-After`` is waited as said,
+        never cut short (a shorter wait would only meet another 429). Nothing is waited
+        past ``max_retry_time``.
+        """
+        if retries >= self._max_retries or not should_retry(
+            error, repeatable=repeatable, max_retry_after=self._max_retry_after
+        ):
+            return None
+        remaining = self._max_retry_time - elapsed
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            return error.retry_after if error.retry_after < remaining else None
+        if remaining <= 0:
+            return None
+        ceiling = min(self._backoff_cap, self._backoff_base * 2**retries)
+        return min(random.uniform(0, ceiling), remaining)
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -287,21 +332,16 @@ class Transport:
         params: Mapping[str, str] | None,
         data: Mapping[str, str] | None,
         headers: Mapping[str, str],
-        repeatable: bool,
         scope: str | None,
         expect_success: bool,
     ) -> dict[str, Any]:
-        session = self._get_session()
-        kwargs: dict[str, Any] = {}
-        if not repeatable:
-            # Keep the session's own middlewares (a borrowed session may have some) and add
-            # ours innermost, next to the send.
-            kwargs["middlewares"] = (*getattr(session, "_middlewares", ()), _no_resend)
-        loop = asyncio.get_running_loop()
+        session = self._session or self._get_session()
         async with self._semaphore:
             if self._limiter is not None:
                 await self._limiter.acquire()
-            started = loop.time()
+            if session.closed:  # a borrowed session its owner has closed
+                raise GumroadError("The aiohttp session given to this client is closed.")
+            started = time.monotonic()
             try:
                 async with session.request(
                     method,
@@ -311,7 +351,10 @@ class Transport:
                     headers=headers,
                     timeout=self._timeout,
                     allow_redirects=False,
-                    **kwargs,
+                    # The size cap counts decoded bytes, even on a borrowed session that
+                    # turned decompression off.
+                    auto_decompress=True,
+                    middlewares=self._middlewares,
                 ) as response:
                     status = response.status
                     answer_headers = response.headers
@@ -330,9 +373,16 @@ class Transport:
                     f"Could not connect to {url.host}: {exc.os_error or exc}", sent=False
                 ) from exc
             except aiohttp.ClientError as exc:
+                cause = exc.__cause__ if isinstance(exc, _DroppedAfterSend) else exc
                 raise APIConnectionError(
                     f"Connection to {url.host} failed during {method} {url.path}: "
-                    f"{type(exc).__name__}: {exc}"
+                    f"{type(cause).__name__}: {exc}"
+                ) from exc
+            except ValueError as exc:
+                # aiohttp refuses some inputs only when sending; the constructor checks the
+                # known ones, and no other must escape as a bare ValueError.
+                raise InvalidArgumentError(
+                    "request", f"refused by aiohttp before sending: {type(exc).__name__}"
                 ) from exc
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -340,7 +390,7 @@ class Transport:
                 method,
                 url.path,
                 status,
-                (loop.time() - started) * 1000,
+                (time.monotonic() - started) * 1000,
                 answer_headers.get("X-Request-Id"),
             )
         return decode_answer(
@@ -348,12 +398,18 @@ class Transport:
         )
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+        """The decoded body, refused once it passes ``max_response_bytes``.
+
+        The cap counts bytes after decompression, as they arrive: a ``Content-Length``
+        gives the size on the wire only, which a compressed body can exceed a thousand
+        times over. Only an uncompressed body's length is taken at its word.
+        """
         limit = self._max_response_bytes
         length = response.content_length
-        if length is not None and length <= limit:
+        if length is not None and "Content-Encoding" not in response.headers:
+            if length > limit:
+                raise _too_large(response, limit)
             return await response.read()
-        if length is not None:
-            raise _too_large(response, limit)
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_any():
@@ -365,6 +421,7 @@ class Transport:
 
 
 def _too_large(response: aiohttp.ClientResponse, limit: int) -> APIError:
+    response.close()  # stop reading (and inflating) the rest: the connection is not reused
     return APIError(
         f"The answer is larger than {limit} bytes and was refused.",
         status=response.status,
@@ -372,11 +429,130 @@ def _too_large(response: aiohttp.ClientResponse, limit: int) -> APIError:
     )
 
 
-def _check_base_url(value: str, *, allow_insecure_http: bool) -> URL:
-    url = URL(value)
-    if url.scheme not in ("http", "https") or not url.host:
+def _check_encodable(fields: Mapping[str, str]) -> None:
+    """Refuse text that UTF-8 cannot encode (a lone surrogate).
+
+    aiohttp would raise a bare ``UnicodeEncodeError`` for a form field, and yarl silently
+    drops the character from a query parameter, which would change a filter unseen.
+    """
+    for key, value in fields.items():
+        if not (key.isascii() and value.isascii()):
+            try:
+                key.encode("utf-8")
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidArgumentError(
+                    key, "is not valid text (it holds a lone surrogate)"
+                ) from None
+
+
+# -- checks of the constructor's arguments -------------------------------------------------
+
+# What a bearer token can hold: visible ASCII. A control character would be refused by
+# aiohttp at the first call (or split the header); whitespace is usually a stray newline
+# read from a file or an environment variable.
+_TOKEN_TEXT: Final = re.compile(r"[\x21-\x7e]+")
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
+_HOST_NAME: Final = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?")
+
+
+def _check_token(value: object) -> str | None:
+    """The token, or ``None`` for none; never shown in an error."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgumentError(
+            "access_token", f"must be a string, got {type(value).__name__}"
+        )
+    if _TOKEN_TEXT.fullmatch(value) is None:
+        position, char = next(
+            (i, c) for i, c in enumerate(value) if not "\x21" <= c <= "\x7e"
+        )
+        kind = (
+            "a line break"
+            if char in "\r\n"
+            else "whitespace"
+            if char.isspace()
+            else "a control character"
+            if _CONTROL.match(char)
+            else "a non-ASCII character"
+        )
+        raise InvalidArgumentError(
+            "access_token",
+            f"holds {kind} at position {position} of {len(value)} (the token is not shown); "
+            "tokens are visible ASCII: look for a stray newline or space from a file or "
+            "an environment variable",
+        )
+    return value
+
+
+def _check_header_text(name: str, value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgumentError(name, f"must be a string, got {type(value).__name__}")
+    if _CONTROL.search(value):
+        raise InvalidArgumentError(name, f"must not hold control characters, got {value!r}")
+    return value
+
+
+def _check_finite_seconds(name: str, value: object) -> None:
+    check_positive_number(name, value)
+    if not math.isfinite(value):  # type: ignore[arg-type]
+        raise InvalidArgumentError(name, f"must be a finite number of seconds, got {value!r}")
+
+
+def _check_wait(name: str, value: object, *, finite: bool = False) -> None:
+    """Seconds that may be zero (no wait) but not negative or NaN."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not value >= 0
+        or (finite and not math.isfinite(value))
+    ):
+        raise InvalidArgumentError(name, f"must be a number of seconds >= 0, got {value!r}")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return _HOST_NAME.fullmatch(host) is not None
+    return True
+
+
+def _check_base_url(value: object, *, allow_insecure_http: bool) -> URL:
+    if not isinstance(value, str):
+        raise InvalidArgumentError("base_url", f"must be a string, got {type(value).__name__}")
+    try:
+        url = URL(value)
+        host = url.raw_host
+    except (ValueError, TypeError) as exc:
+        # yarl's words name the problem (a port out of range, a broken IPv6 literal) and
+        # never echo the URL, which may hold a password.
+        raise InvalidArgumentError("base_url", f"is not a valid URL: {exc}") from None
+    if url.raw_user is not None or url.raw_password is not None:
+        raise InvalidArgumentError(
+            "base_url",
+            "must not hold credentials (user:password@): the access token is the only "
+            "credential, sent as a header",
+        )
+    if url.scheme not in ("http", "https") or not host:
         raise InvalidArgumentError("base_url", f"must be an http(s) URL, got {value!r}")
-    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+    if not _is_valid_host(host):
+        raise InvalidArgumentError("base_url", f"has an invalid host name: {host!r}")
+    if url.explicit_port == 0:
+        raise InvalidArgumentError("base_url", "port 0 cannot be connected to")
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(host):
         raise InvalidArgumentError(
             "base_url",
             "http:// would send the access token in cleartext; use https://, a loopback "
@@ -385,18 +561,3 @@ def _check_base_url(value: str, *, allow_insecure_http: bool) -> URL:
     if url.query_string or url.fragment:
         raise InvalidArgumentError("base_url", "must not carry a query or fragment")
     return url.with_path(url.path.rstrip("/"))
-
-
-def _log_retry(details: Any) -> None:
-    error = details.get("exception")
-    args = details.get("args", ())
-    # backoff passes the bound method's arguments: (method, url, ...).
-    method, url = (args[0], args[1]) if len(args) > 1 else ("?", "?")
-    logger.info(
-        "retrying %s %s in %.2f s (attempt %d failed: %s)",
-        method,
-        url.path if isinstance(url, URL) else url,
-        details.get("wait", 0.0),
-        details.get("tries", 0),
-        type(error).__name__ if error is not None else "?",
-    )

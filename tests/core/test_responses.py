@@ -145,3 +145,27 @@ def test_errors_pickle() -> None:
     assert (type(copy), copy.retry_after, copy.status, str(copy)) == (
         RateLimitError, 3.0, 429, str(error)
     )
+
+
+@pytest.mark.parametrize("decoder", ["stdlib_loads", "orjson_loads"])
+@pytest.mark.parametrize("body", [
+    b"[" * 1000 + b"]" * 1000,  # decodes (orjson) but is too deep to repr naively
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a": NaN}',
+    b'{"a": 1e999}',
+    b'{"a": "\\udc00"}',
+    b"\xff" * 10,
+])
+@pytest.mark.parametrize("status", [200, 400, 500])
+def test_no_body_escapes_as_a_raw_error(
+    monkeypatch: pytest.MonkeyPatch, decoder: str, body: bytes, status: int
+) -> None:
+    from gumroad_async import _json
+
+    loads = getattr(_json, decoder)
+    assert loads is not None
+    monkeypatch.setattr(_json, "loads", loads)
+    with pytest.raises(APIError) as info:
+        decode_answer(status, RID, body)
+    assert info.value.status == status
+    assert len(str(info.value)) < 1000
