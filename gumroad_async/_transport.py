@@ -17,14 +17,14 @@ import ipaddress
 import logging
 import math
 import os
-import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
 import aiohttp
+import backoff
 from aiolimiter import AsyncLimiter
 from yarl import URL
 
@@ -265,13 +265,17 @@ class Transport:
         url = self._base_url.with_path(self._base_path + path, encoded=True)
         started = time.monotonic()
         retries = 0
+        schedule: Iterator[float] | None = None  # made on the first failure only
         while True:
             try:
                 return await self._attempt(
                     method, url, params, data, headers, scope, expect_success
                 )
             except GumroadError as error:
-                wait = self._retry_wait(error, retries, repeatable, time.monotonic() - started)
+                schedule = schedule or self._backoff_schedule()
+                wait = self._retry_wait(
+                    error, retries, repeatable, time.monotonic() - started, schedule
+                )
                 if wait is None:
                     raise
                 retries += 1
@@ -294,8 +298,19 @@ class Transport:
 
     # -- internals -------------------------------------------------------------------------
 
+    def _backoff_schedule(self) -> Iterator[float]:
+        """``backoff``'s exponential waits (base, 2 x base, ... up to the cap), fully jittered."""
+        waits = backoff.expo(factor=self._backoff_base, max_value=self._backoff_cap)
+        next(waits)  # backoff's generators open with a bare yield, primed by its decorator
+        return (backoff.full_jitter(wait) for wait in waits)
+
     def _retry_wait(
-        self, error: GumroadError, retries: int, repeatable: bool, elapsed: float
+        self,
+        error: GumroadError,
+        retries: int,
+        repeatable: bool,
+        elapsed: float,
+        schedule: Iterator[float],
     ) -> float | None:
         """Seconds to wait before the next attempt, or ``None`` to give up.
 
@@ -312,8 +327,7 @@ class Transport:
             return error.retry_after if error.retry_after < remaining else None
         if remaining <= 0:
             return None
-        ceiling = min(self._backoff_cap, self._backoff_base * 2**retries)
-        return min(random.uniform(0, ceiling), remaining)
+        return min(next(schedule), remaining)
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
