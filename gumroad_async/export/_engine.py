@@ -103,6 +103,10 @@ class _Run:
     async def deliver(self, window: Window, page: Page[Any]) -> None:
         """Write one page and move its window on, as one step under the writer lock."""
         async with self.lock:
+            if self.sink_failed:
+                # Another worker's write failed and the run is ending with its error: wait
+                # to be cancelled rather than write (or fail) once more.
+                await asyncio.Future()
             try:
                 await self.sink.write(page.items)
             except BaseException:
