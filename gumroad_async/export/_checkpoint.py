@@ -97,7 +97,8 @@ class Checkpoint:
         except IsADirectoryError:
             raise _fail(self.path, "is a directory") from None
         except OSError as exc:
-            raise CheckpointError(f"checkpoint {self.path} cannot be read: {exc.strerror}") from None
+            raise CheckpointError(
+                f"checkpoint {self.path} cannot be read: {exc.strerror}") from None
         if len(raw) > _MAX_BYTES:
             raise _fail(self.path, "is far too large")
         try:

@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import operator
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -69,30 +70,55 @@ def _value(value: Any) -> Any:
     return value
 
 
+def _is_plain_type(tp: Any) -> bool:
+    """Whether a declared field type is ``str``, ``int``, ``float`` or ``bool`` (or None)."""
+    if isinstance(tp, str):  # postponed annotations: read the text
+        return tp.replace(" ", "") in {f"{name}|None" for name in ("str", "int", "float", "bool")}
+    args = set(typing.get_args(tp)) - {type(None)} if typing.get_origin(tp) else {tp}
+    return len(args) == 1 and next(iter(args)) in _PLAIN
+
+
 def wire_dict_function(cls: type) -> _WireDict:
-    """The generated ``record -> dict`` of an attrs class, equal to ``to_wire_dict``."""
+    """The ``record -> dict`` of an attrs class, equal to ``to_wire_dict``.
+
+    Built once per class from ``attrs.fields``: every value is read at once (one
+    ``attrgetter``), ``None`` dropped in one comprehension (declaration order kept), and
+    only the fields whose type is not a plain scalar (times, nested records, mappings)
+    converted. A plain-typed field holding something else (a record built by hand) sends
+    the whole record down the generic path, so the result is the same either way.
+    """
     function = _functions.get(cls)
     if function is not None:
         return function
-    names = [field.name for field in attrs.fields(cls) if field.name != "extra"]
-    lines = ["def wire_dict(record):", "    out = {}"]
-    for index, name in enumerate(names):
-        lines += [
-            f"    v = record.{name}",
-            "    if v is not None:",
-            f"        out[_n{index}] = v if v.__class__ in _PLAIN else _value(v)",
-        ]
-    lines += ["    extra = getattr(record, 'extra', None)",
-              "    if extra:",
-              "        out.update(extra)",
-              "    return out"]
-    namespace: dict[str, Any] = {"_PLAIN": _PLAIN, "_value": _value}
-    namespace.update({f"_n{index}": name for index, name in enumerate(names)})
-    # Field names are Python identifiers (attrs guarantees it), so the source is safe.
-    exec(compile("\n".join(lines), f"<wire_dict {cls.__qualname__}>", "exec"), namespace)
-    function = namespace["wire_dict"]
-    _functions[cls] = function
-    return function
+    fields = [field for field in attrs.fields(cls) if field.name != "extra"]
+    names = tuple(field.name for field in fields)
+    plain = [i for i, field in enumerate(fields) if _is_plain_type(field.type)]
+    special = tuple(field.name for i, field in enumerate(fields) if i not in set(plain))
+    every = operator.attrgetter(*names) if len(names) > 1 else (
+        lambda record: (getattr(record, names[0]),))
+    pick_plain = operator.itemgetter(*plain) if len(plain) > 1 else (
+        lambda values: tuple(values[i] for i in plain))
+    plain_or_none = _PLAIN | {type(None)}
+
+    def wire_dict(record: Any) -> dict[str, Any]:
+        values = every(record)
+        out = {k: v for k, v in zip(names, values, strict=True) if v is not None}
+        if plain_or_none.issuperset(map(type, pick_plain(values))):
+            for name in special:
+                value = out.get(name)
+                if value is not None and value.__class__ not in _PLAIN:
+                    out[name] = _value(value)
+        else:
+            for name, value in out.items():
+                if value.__class__ not in _PLAIN:
+                    out[name] = _value(value)
+        extra = getattr(record, "extra", None)
+        if extra:
+            out.update(extra)
+        return out
+
+    _functions[cls] = wire_dict
+    return wire_dict
 
 
 def wire_dict(record: Any) -> dict[str, Any]:
@@ -210,7 +236,8 @@ def csv_rows(records: Sequence[Any], columns: Sequence[str]) -> bytes:
             try:
                 _csv_text([row]).encode()
             except UnicodeEncodeError as exc:
-                raise ExportEncodingError(_record_id(record), f"not encodable text: {exc.reason}") from None
+                raise ExportEncodingError(
+                    _record_id(record), f"not encodable text: {exc.reason}") from None
         raise
 
 
