@@ -16,6 +16,7 @@ SCRIPTS = [
     "fake_server_throughput.py",
     "streaming.py",
     "memory.py",
+    "export_throughput.py",
     "windowed_export.py",
     "rate_limited_export.py",
 ]

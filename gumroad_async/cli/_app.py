@@ -9,8 +9,12 @@ from gumroad_async._version import __version__
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gumroad-async")
-def cli() -> None:
+@click.option("--debug", is_flag=True,
+              help="Show the full traceback of a failure (errors are one line otherwise).")
+@click.pass_context
+def cli(context: click.Context, debug: bool) -> None:
     """Work with the Gumroad API v2 from the shell: bulk export, a fake server, a demo."""
+    context.obj = {"debug": debug}
 
 
 def _register() -> None:

@@ -6,15 +6,16 @@ import asyncio
 import sys
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from gumroad_async._constants import ACCESS_TOKEN_ENV, BASE_URL_ENV
 from gumroad_async.client import GumroadClient
 from gumroad_async.errors import GumroadError, InvalidArgumentError
+from gumroad_async.export import CheckpointError
 
-__all__ = ["Progress", "connection_options", "make_client", "run"]
+__all__ = ["Progress", "connection_options", "debugging", "explain", "fail", "make_client", "run"]
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,21 +49,52 @@ def make_client(
                          max_concurrency=max(16, concurrency))
 
 
+def debugging() -> bool:
+    """Whether ``--debug`` was given (then failures keep their traceback)."""
+    context = click.get_current_context(silent=True)
+    return bool(context and (context.find_root().obj or {}).get("debug"))
+
+
+def explain(exc: BaseException) -> str:
+    """One line about an unexpected failure: what it was and, for files, which one."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"a file is not UTF-8 text (byte {exc.start}: {exc.reason})"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one ``gumroad-async: error:`` line and exit."""
+    click.echo(f"gumroad-async: error: {' '.join(message.split())}", err=True)
+    raise SystemExit(code)
+
+
 def run(main: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine; API and network failures exit 1 with a plain message, bad
-    arguments exit 2 (click's usage convention)."""
+    """Run a coroutine. Bad arguments exit 2 (click's usage convention); a checkpoint that
+    cannot be resumed exits 2 with one line; API, network, file and any other failures
+    exit 1 with one line (the traceback only with ``--debug``)."""
     try:
         return asyncio.run(main)
     except InvalidArgumentError as exc:
         raise click.UsageError(str(exc)) from None
-    except (GumroadError, OSError) as exc:
-        if isinstance(exc, ValueError):  # a refused argument or a foreign checkpoint file
-            raise click.UsageError(str(exc)) from None
-        click.echo(f"gumroad-async: error: {exc}", err=True)
-        raise SystemExit(1) from None
     except KeyboardInterrupt:
         click.echo("\ngumroad-async: interrupted", err=True)
         raise SystemExit(130) from None
+    except click.ClickException:
+        raise
+    except CheckpointError as exc:
+        fail(str(exc), 2)
+    except GumroadError as exc:
+        if isinstance(exc, ValueError):  # a refused argument
+            raise click.UsageError(str(exc)) from None
+        fail(str(exc))
+    except Exception as exc:
+        if debugging():
+            raise
+        fail(explain(exc))
 
 
 class Progress:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gumroad_async.cli._common import connection_options, make_client, run
+from gumroad_async.cli._common import connection_options, fail, make_client, run
 from gumroad_async.services._offer_code_batches import BatchItem, BatchResult
 
 
@@ -42,6 +42,8 @@ def create_batch_command(
     """Create COUNT unique random offer codes; prints code,product_id,offer_code_id lines."""
     if (percent is None) == (cents is None):
         raise click.UsageError("give exactly one of --percent or --cents")
+    if results is not None:
+        _check_results_file(results)
     total = count * (1 if universal else len(set(products)))
     show = not quiet and sys.stderr.isatty()
 
@@ -69,6 +71,22 @@ def create_batch_command(
     click.echo(f"{len(result.created)} created, {len(result.failed)} failed", err=True)
     if result.failed:
         raise SystemExit(1)
+
+
+def _check_results_file(path: Path) -> None:
+    """A results file to resume from must be readable UTF-8 text: say so in one line now,
+    rather than fail part-way."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        fail(f"--results {path}: cannot be read ({exc.strerror})", 2)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(f"--results {path}: not UTF-8 text (byte {exc.start}); it is not a results file "
+             "written by create-batch", 2)
 
 
 @command.command("delete-batch")

@@ -11,7 +11,8 @@ windows partition the sales exactly), in bounded memory (one page per window in 
 with progress saved atomically so that a killed export resumes without gaps or duplicates.
 """
 
-from gumroad_async.export._checkpoint import Checkpoint, CheckpointMismatchError
+from gumroad_async.export._checkpoint import Checkpoint, CheckpointError, CheckpointMismatchError
+from gumroad_async.export._encode import ExportEncodingError
 from gumroad_async.export._engine import (
     DEFAULT_EXPORT_CONCURRENCY,
     ExportProgress,
@@ -26,7 +27,9 @@ __all__ = [
     "DEFAULT_EXPORT_CONCURRENCY",
     "CSVSink",
     "Checkpoint",
+    "CheckpointError",
     "CheckpointMismatchError",
+    "ExportEncodingError",
     "ExportProgress",
     "ExportResult",
     "JSONLSink",

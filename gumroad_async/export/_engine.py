@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
@@ -15,7 +16,7 @@ import attrs
 from gumroad_async._arguments import check_day, check_id, check_text, check_whole_number
 from gumroad_async._pagination import Page
 from gumroad_async.client import GumroadClient
-from gumroad_async.errors import BadRequestError
+from gumroad_async.errors import APITimeoutError, InvalidArgumentError, ServerError
 from gumroad_async.export._checkpoint import Checkpoint
 from gumroad_async.export._sinks import Sink
 from gumroad_async.export._start import find_first_day
@@ -82,6 +83,9 @@ class _Run:
         self.started = time.monotonic()
         self.last_commit = self.started
         self.lock = asyncio.Lock()
+        #: Set when a write or commit of the sink raised: what it holds since its last
+        #: commit may be partial, so this run never commits again.
+        self.sink_failed = False
 
     def restore(self) -> Mapping[str, Any] | None:
         """Load the checkpoint; returns the sink state to reopen with (or ``None``)."""
@@ -99,9 +103,18 @@ class _Run:
     async def deliver(self, window: Window, page: Page[Any]) -> None:
         """Write one page and move its window on, as one step under the writer lock."""
         async with self.lock:
-            await self.sink.write(page.items)
+            if self.sink_failed:
+                # Another worker's write failed and the run is ending with its error: wait
+                # to be cancelled rather than write (or fail) once more.
+                await asyncio.Future()
+            try:
+                await self.sink.write(page.items)
+            except BaseException:
+                self.sink_failed = True
+                raise
             window.cursor = page.next_page_key
             window.done = page.next_page_key is None
+            window.reached = _day_of(page.items[-1]) if page.items else window.reached
             self.records += len(page.items)
             self.pages += 1
             if time.monotonic() - self.last_commit >= self.commit_interval:
@@ -112,9 +125,23 @@ class _Run:
         async with self.lock:
             await self._commit()
 
+    async def commit_after_failure(self) -> None:
+        """Save what is safely written, so that a resume starts from there; unless the
+        sink failed (then the last checkpoint stands) or the commit fails too."""
+        if self.sink_failed:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.shield(self.commit())
+
     async def _commit(self) -> None:
+        if self.sink_failed:
+            raise RuntimeError("the sink failed: nothing more may be committed")
         # The sink first: a checkpoint must never point past what the sink holds.
-        sink_state = await self.sink.commit()
+        try:
+            sink_state = await self.sink.commit()
+        except BaseException:
+            self.sink_failed = True
+            raise
         if self.checkpoint is not None:
             self.checkpoint.save(
                 self.parameters, windows=[w.to_json() for w in self.windows],
@@ -140,6 +167,17 @@ class _Run:
         return ExportResult(records=self.records, pages=self.pages,
                             seconds=time.monotonic() - self.started, resumed=resumed,
                             windows=len(self.windows))
+
+
+def _day_of(record: Any) -> date | None:
+    created = getattr(record, "created_at", None)
+    return created.astimezone(UTC).date() if isinstance(created, datetime) else None
+
+
+def _describe(sink: Sink) -> Any:
+    """What a checkpoint binds to besides the query: the sink's own ``describe()``."""
+    describe = getattr(sink, "describe", None)
+    return describe() if callable(describe) else None
 
 
 def _checkpoint_of(checkpoint: Checkpoint | str | os.PathLike[str] | None) -> Checkpoint | None:
@@ -168,12 +206,18 @@ async def export_sales(
     is cut into windows walked ``concurrency`` at a time under the client's own limits.
     Each sale is delivered once. Order: newest first within a window, windows interleaved
     (sort afterwards if you need a global order). Without ``after`` the first day with
-    sales is found by a binary search of ``before=`` probes. A window that answers "Query
-    timed out" is halved and walked again; idle workers halve windows not yet started.
+    sales is found by a binary search of ``before=`` probes. A window whose pages keep
+    failing with a 5xx or a timeout after the client's retries is halved (what it has
+    walked is kept) and walked again, down to one day; idle workers halve windows not yet
+    started. ``after`` not earlier than ``before`` is refused before any request.
 
     With ``checkpoint`` (a path), progress is saved atomically at least every
     ``commit_interval`` seconds; running the same export again with the same checkpoint
     resumes where the last checkpoint left off, with no gap and no duplicate in a file sink.
+    The checkpoint is bound to the filters, the dates and the sink (for a file: its format,
+    path and the digest of what was committed); another export's is refused. A page the
+    sink failed to write (disk full) is never committed. A record the sink cannot encode
+    raises :class:`ExportEncodingError` naming it, with nothing of its page written.
     """
     filters = _sales_filters(product_id=product_id, email=email, order_id=order_id)
     concurrency = check_whole_number("concurrency", concurrency, minimum=1)
@@ -181,8 +225,14 @@ async def export_sales(
         datetime.now(UTC).date() + timedelta(days=1)
     )
     start = date.fromisoformat(check_day("after", after)) if after is not None else None
+    if start is not None and start >= end:
+        raise InvalidArgumentError(
+            "before" if before is not None else "after",
+            f"after ({start}) must be earlier than before ({end}): before is exclusive",
+        )
     parameters = {"kind": "sales", "after": start and start.isoformat(),
-                  "before": before and end.isoformat(), **filters}
+                  "before": before and end.isoformat(), **filters,
+                  "sink": _describe(sink)}
     run = _Run(sink, _checkpoint_of(checkpoint), parameters, on_progress, commit_interval)
     sink_state = run.restore()
     resumed = sink_state is not None
@@ -197,8 +247,7 @@ async def export_sales(
         await _walk_windows(client, run, filters, concurrency)
         await run.commit()
     except BaseException:
-        # Save what is safely written, so that a resume starts from here.
-        await asyncio.shield(run.commit())
+        await run.commit_after_failure()
         raise
     finally:
         await sink.close()
@@ -232,7 +281,8 @@ async def _walk_windows(
         index = run.windows.index(window)
         run.windows[index : index + 1] = parts
         for part in parts:
-            queue.put_nowait(part)
+            if not part.done:
+                queue.put_nowait(part)
 
     async def worker() -> None:
         nonlocal waiting
@@ -243,10 +293,9 @@ async def _walk_windows(
             finally:
                 waiting -= 1
             try:
-                if not window.started and window.days >= 2 and queue.qsize() < waiting:
+                if not window.started and window.divisible and queue.qsize() < waiting:
                     # Workers are idle: share this window with them.
-                    newer, older = window.halves()
-                    replace(window, (newer, older))
+                    replace(window, window.halves())
                     continue
                 await _walk_window(client, run, window, filters, replace)
             finally:
@@ -278,10 +327,12 @@ async def _walk_window(
         async with aclosing(listing.pages()) as pages:
             async for page in pages:
                 await run.deliver(window, page)
-    except BadRequestError as exc:
-        if not (exc.is_query_timeout and not window.started and window.days >= 2):
+    except (ServerError, APITimeoutError):
+        # The client's retries are spent. On the live service a sales query over too many
+        # sales ends as a 5xx or a timeout from the edge: walk the halves of what is left
+        # (a one-day window has nothing smaller to try, so its error stands).
+        if not window.divisible:
             raise
-        # Too many sales for one query: walk the two halves instead.
         replace(window, window.halves())
 
 
@@ -301,7 +352,8 @@ async def export_subscribers(
     products = [check_id("product_id", p) for p in products]
     if email is not None:
         check_text("email", email)
-    parameters = {"kind": "subscribers", "product_ids": products, "email": email}
+    parameters = {"kind": "subscribers", "product_ids": products, "email": email,
+                  "sink": _describe(sink)}
     run = _Run(sink, _checkpoint_of(checkpoint), parameters, on_progress, commit_interval)
     sink_state = run.restore()
     resumed = sink_state is not None
@@ -318,7 +370,7 @@ async def export_subscribers(
             await _deliver_all(run, window, pages)
         await run.commit()
     except BaseException:
-        await asyncio.shield(run.commit())
+        await run.commit_after_failure()
         raise
     finally:
         await sink.close()

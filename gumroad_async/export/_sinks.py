@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import io
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Protocol, runtime_checkable
 
 import attrs
 
-from gumroad_async._converter import to_wire_dict
-from gumroad_async._json import dumps
+from gumroad_async.export._checkpoint import CheckpointError, CheckpointMismatchError
+from gumroad_async.export._encode import csv_rows, encode_jsonl
 from gumroad_async.records import Sale
 
 __all__ = ["CSVSink", "JSONLSink", "Sink", "StdoutSink"]
@@ -52,27 +52,68 @@ class Sink(Protocol):
 
 
 class _FileSink:
-    """A file written in bytes, so that its committed length is an exact offset."""
+    """A file written in bytes, so that its committed length is an exact offset.
+
+    Its committed state is that offset and a SHA-256 digest of the bytes before it: a
+    resume checks that the file still starts with exactly those bytes before cutting it
+    back to the offset, so it never truncates or appends to a file this export did not
+    write. A write that fails (disk full, an I/O error) marks the sink broken: it refuses
+    to commit from then on, so a page written in part is never counted.
+    """
+
+    format = "file"
 
     def __init__(self, path: str | os.PathLike[str], *, fsync: bool = True) -> None:
         self.path = Path(path)
         self.fsync = fsync
         self._file: IO[bytes] | None = None
+        self._digest = hashlib.sha256()
+        self._broken: BaseException | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """What a checkpoint binds to: the format and the absolute path of the file."""
+        return {"format": self.format, "out": str(self.path.resolve())}
 
     async def open(self, state: Mapping[str, Any] | None) -> None:
+        self._digest = hashlib.sha256()
+        self._broken = None
         offset = None if state is None else state.get("offset")
-        if offset is None:
+        if state is None or offset is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("wb")
-            self._file.write(self._header())
+            header = self._header()
+            self._file.write(header)
+            self._digest.update(header)
             return
-        if not self.path.exists() or self.path.stat().st_size < int(offset):
-            raise FileNotFoundError(
-                f"cannot resume: {self.path} is missing or shorter than its checkpoint says"
-            )
+        expected = state.get("digest")
+        if not isinstance(offset, int) or offset < 0 or not isinstance(expected, str):
+            raise CheckpointError(f"the checkpoint's state of {self.path} is malformed")
+        await asyncio.to_thread(self._check_prefix, offset, expected)
         self._file = self.path.open("r+b")
-        self._file.truncate(int(offset))  # drop what was written after the last checkpoint
-        self._file.seek(int(offset))
+        self._file.truncate(offset)  # drop what was written after the last checkpoint
+        self._file.seek(offset)
+
+    def _check_prefix(self, offset: int, expected: str) -> None:
+        try:
+            file = self.path.open("rb")
+        except FileNotFoundError:
+            raise CheckpointMismatchError(
+                f"cannot resume: {self.path} is missing (its checkpoint says {offset:,} bytes "
+                "were written)") from None
+        with file:
+            left = offset
+            while left:
+                chunk = file.read(min(left, 1 << 20))
+                if not chunk:
+                    raise CheckpointMismatchError(
+                        f"cannot resume: {self.path} is shorter than the {offset:,} bytes its "
+                        "checkpoint recorded (changed since); it was left untouched")
+                self._digest.update(chunk)
+                left -= len(chunk)
+        if self._digest.hexdigest() != expected:
+            raise CheckpointMismatchError(
+                f"cannot resume: the first {offset:,} bytes of {self.path} are not those this "
+                "export wrote (another file, or changed since); it was left untouched")
 
     def _header(self) -> bytes:
         return b""
@@ -80,44 +121,56 @@ class _FileSink:
     def _encode(self, records: Sequence[Any]) -> bytes:
         raise NotImplementedError
 
-    async def write(self, records: Sequence[Any]) -> None:
+    def _open_file(self) -> IO[bytes]:
         if self._file is None:
             raise RuntimeError("the sink is not open")
-        if records:
-            self._file.write(self._encode(records))
+        if self._broken is not None:
+            raise RuntimeError(f"{self.path}: an earlier write failed ({self._broken!r})")
+        return self._file
+
+    async def write(self, records: Sequence[Any]) -> None:
+        file = self._open_file()
+        if not records:
+            return
+        data = self._encode(records)  # may raise ExportEncodingError: nothing written yet
+        try:
+            file.write(data)
+        except BaseException as exc:
+            self._broken = exc
+            raise
+        self._digest.update(data)
 
     async def commit(self) -> Mapping[str, Any] | None:
-        if self._file is None:
-            raise RuntimeError("the sink is not open")
-        self._file.flush()
-        if self.fsync:
-            await asyncio.to_thread(os.fsync, self._file.fileno())
-        return {"offset": self._file.tell()}
+        file = self._open_file()
+        try:
+            file.flush()
+            if self.fsync:
+                await asyncio.to_thread(os.fsync, file.fileno())
+        except BaseException as exc:
+            self._broken = exc
+            raise
+        return {"offset": file.tell(), "digest": self._digest.hexdigest()}
 
     async def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        file, self._file = self._file, None
+        if file is None:
+            return
+        try:
+            file.close()
+        except OSError:
+            if self._broken is None:
+                raise
+            # Already failed: closing flushes the rest and fails alike; a resume cuts the
+            # file back to its checkpoint anyway.
 
 
 class JSONLSink(_FileSink):
     """One JSON object per line, with every field the API sent (unknown ones too)."""
 
+    format = "jsonl"
+
     def _encode(self, records: Sequence[Any]) -> bytes:
-        return b"".join(dumps(to_wire_dict(record)) + b"\n" for record in records)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, str | int | float):
-        return str(value)
-    # Nested values (card, variants, custom fields) as JSON in one cell.
-    return dumps(to_wire_dict(value) if attrs.has(type(value)) else value).decode()
+        return encode_jsonl(records)
 
 
 class CSVSink(_FileSink):
@@ -126,6 +179,8 @@ class CSVSink(_FileSink):
     Nested values (``card``, ``variants``, ``custom_fields``) are written as JSON in their
     cell; fields the record type does not declare are left out (use JSONL to keep them).
     """
+
+    format = "csv"
 
     def __init__(
         self,
@@ -140,19 +195,16 @@ class CSVSink(_FileSink):
             field.name for field in attrs.fields(record_type) if field.name != "extra"
         ]
 
-    def _rows(self, rows: Sequence[Sequence[str]]) -> bytes:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        return buffer.getvalue().encode()
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "columns": self.columns}
 
     def _header(self) -> bytes:
-        return self._rows([self.columns])
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(self.columns)
+        return buffer.getvalue().encode()
 
     def _encode(self, records: Sequence[Any]) -> bytes:
-        return self._rows([
-            [_cell(getattr(record, column, None)) for column in self.columns]
-            for record in records
-        ])
+        return csv_rows(records, self.columns)
 
 
 class StdoutSink:
@@ -168,7 +220,7 @@ class StdoutSink:
 
     async def write(self, records: Sequence[Any]) -> None:
         if self._stream is not None and records:
-            self._stream.write(b"".join(dumps(to_wire_dict(r)) + b"\n" for r in records))
+            self._stream.write(encode_jsonl(records))
 
     async def commit(self) -> Mapping[str, Any] | None:
         if self._stream is not None:

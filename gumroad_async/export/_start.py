@@ -13,7 +13,7 @@ from contextlib import aclosing
 from datetime import date, timedelta
 
 from gumroad_async.client import GumroadClient
-from gumroad_async.errors import BadRequestError
+from gumroad_async.errors import APITimeoutError, ServerError
 
 __all__ = ["EARLIEST_DAY", "find_first_day"]
 
@@ -26,10 +26,11 @@ async def _any_before(client: GumroadClient, day: date, filters: Mapping[str, st
         async with aclosing(client.sales.list(before=day, **filters).pages()) as pages:
             async for page in pages:
                 return bool(page.items) or page.next_page_key is not None
-    except BadRequestError as exc:
-        if exc.is_query_timeout:
-            return True  # too many sales before that day to count: there are some
-        raise
+    except (ServerError, APITimeoutError):
+        # A probe still failing after the client's retries (the edge's 5xx or timeout on a
+        # slow query) counts as "there are sales": that can only move the start earlier,
+        # costing an empty window or two, never a missed sale.
+        return True
     return False
 
 

@@ -115,3 +115,51 @@ async def test_unreachable_server_exits_1() -> None:
     code, _, err = await cli("export", "sales", "--base-url", f"http://127.0.0.1:{port}",
                              "--after", "2024-01-01", token="t")
     assert code == 1 and "error:" in err and "Traceback" not in err
+
+
+async def test_a_broken_checkpoint_is_one_line_and_exit_2(fake: FakeGumroad, tmp_path: Path) -> None:
+    state = tmp_path / "cp"
+    state.write_bytes(b"\xff\xfe\x00garbage")
+    code, _, err = await cli("export", "sales", "--base-url", fake.url, "--after", "2024-01-01",
+                             "--out", str(tmp_path / "s.jsonl"), "--checkpoint", str(state),
+                             token=fake.token)
+    assert code == 2 and "Traceback" not in err
+    assert err.count("\n") == 1 and str(state) in err and "UTF-8" in err
+    assert fake.requests == []
+
+
+async def test_resuming_into_another_out_or_format_is_refused(
+    fake: FakeGumroad, tmp_path: Path
+) -> None:
+    fake.seed(2, sales=50, start=date(2024, 1, 1), end=date(2024, 2, 1))
+    state, out = tmp_path / "cp", tmp_path / "s.jsonl"
+    base = ["export", "sales", "--base-url", fake.url, "--after", "2024-01-01", "--before",
+            "2024-02-01", "--checkpoint", str(state), "-q"]
+    code, _, err = await cli(*base, "--out", str(out), token=fake.token)
+    assert code == 0, err
+    for other in (["--out", str(tmp_path / "t.jsonl")], ["--out", str(out), "--format", "csv"],
+                  ["--out", str(out), "--email", "a@b.c"]):
+        code, _, err = await cli(*base, *other, token=fake.token)
+        assert code == 2 and "another export" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "t.jsonl").exists()
+
+
+async def test_after_not_before_before_exits_2_before_any_request(fake: FakeGumroad) -> None:
+    code, _, err = await cli("export", "sales", "--base-url", fake.url, "--after", "2024-03-01",
+                             "--before", "2024-03-01", token=fake.token)
+    assert code == 2 and "earlier than before" in err and "Traceback" not in err
+    assert fake.requests == []
+
+
+async def test_an_unexpected_failure_is_one_line_unless_debug(
+    fake: FakeGumroad, tmp_path: Path
+) -> None:
+    # The output's folder cannot be made: a file stands where it should be.
+    (tmp_path / "file").write_text("")
+    args = ["export", "sales", "--base-url", fake.url, "--after", "2024-01-01", "--out",
+            str(tmp_path / "file" / "s.jsonl")]
+    code, _, err = await cli(*args, token=fake.token)
+    assert code == 1 and "Traceback" not in err and err.count("\n") == 1, err
+    assert "gumroad-async: error:" in err
+    code, _, err = await cli("--debug", *args, token=fake.token)
+    assert code == 1 and "Traceback" in err

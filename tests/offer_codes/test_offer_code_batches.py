@@ -190,3 +190,22 @@ async def test_a_space_filled_by_existing_codes_is_refused(
         await client.offer_codes.create_batch(pid, count=4, prefix="X", length=3,
                                                alphabet="AB", amount_cents=100)
     assert creates(fake) == 0
+
+
+async def test_the_command_line_refuses_a_results_file_that_is_not_utf8(
+    fake: FakeGumroad, tmp_path: Path
+) -> None:
+    pid = fake.add_product(name="Book")["id"]
+    results = tmp_path / "r.csv"
+    results.write_bytes(b"code,product_id\n\xff\xfeCODE,P\n")
+    env = {**os.environ, "GUMROAD_ACCESS_TOKEN": fake.token}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gumroad_async", "offer-codes", "create-batch", "--base-url",
+        fake.url, "--product", pid, "--count", "3", "--cents", "250", "--results",
+        str(results), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await process.communicate()
+    text = err.decode()
+    assert process.returncode != 0 and "Traceback" not in text
+    assert text.count("\n") == 1 and str(results) in text and "UTF-8" in text
+    assert creates(fake) == 0

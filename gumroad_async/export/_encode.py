@@ -1,0 +1,247 @@
+"""Fast encoding of records for the file sinks: one generated function per record class.
+
+``to_wire_dict`` (in ``_converter``) is generic: for every field of every record it asks
+``attrs.fields``, ``isinstance`` and ``attrs.has`` again, which cost two thirds of an
+export's time. Here the field list is read once per class (from ``attrs.fields``, so new
+fields are picked up without a change) and compiled into a function with one fast path
+per field: a plain ``str``/``int``/``float``/``bool`` value is copied as it is, anything
+else goes through the same generic rules as ``to_wire_dict``. The result is equal to
+``to_wire_dict(record)`` for every record (``tests/export/test_encode.py`` checks it on
+every documented example and on random inputs).
+
+Encoding is all or nothing per page: a record that cannot be encoded (nested deeper than
+the JSON encoder allows, an integer orjson cannot hold, a lone surrogate) raises
+:class:`ExportEncodingError` naming the record's id, before any byte of the page is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import operator
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from gumroad_async.errors import GumroadError
+
+__all__ = [
+    "ExportEncodingError",
+    "csv_rows",
+    "encode_jsonl",
+    "wire_dict",
+    "wire_dict_function",
+]
+
+_PLAIN = frozenset({str, int, float, bool})
+_CSV_PLAIN = frozenset({str, int, float, type(None)})
+_WireDict = Callable[[Any], dict[str, Any]]
+_functions: dict[type, _WireDict] = {}
+
+
+class ExportEncodingError(GumroadError):
+    """A record could not be written (``record_id`` names it); nothing of its page was."""
+
+    def __init__(self, record_id: object, problem: str) -> None:
+        super().__init__(f"cannot encode record {record_id!r}: {problem}")
+        self.record_id = record_id
+        self.problem = problem
+
+
+def _value(value: Any) -> Any:
+    """The generic rules of ``_converter._unstructure_value``, in the same order."""
+    cls = value.__class__
+    if cls in _PLAIN:
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if attrs.has(cls):
+        return wire_dict_function(cls)(value)
+    if isinstance(value, tuple | list):
+        return [_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _value(v) for k, v in value.items()}
+    return value
+
+
+def _is_plain_type(tp: Any) -> bool:
+    """Whether a declared field type is ``str``, ``int``, ``float`` or ``bool`` (or None)."""
+    if isinstance(tp, str):  # postponed annotations: read the text
+        return tp.replace(" ", "") in {f"{name}|None" for name in ("str", "int", "float", "bool")}
+    args = set(typing.get_args(tp)) - {type(None)} if typing.get_origin(tp) else {tp}
+    return len(args) == 1 and next(iter(args)) in _PLAIN
+
+
+def wire_dict_function(cls: type) -> _WireDict:
+    """The ``record -> dict`` of an attrs class, equal to ``to_wire_dict``.
+
+    Built once per class from ``attrs.fields``: every value is read at once (one
+    ``attrgetter``), ``None`` dropped in one comprehension (declaration order kept), and
+    only the fields whose type is not a plain scalar (times, nested records, mappings)
+    converted. A plain-typed field holding something else (a record built by hand) sends
+    the whole record down the generic path, so the result is the same either way.
+    """
+    function = _functions.get(cls)
+    if function is not None:
+        return function
+    fields = [field for field in attrs.fields(cls) if field.name != "extra"]
+    names = tuple(field.name for field in fields)
+    plain = [i for i, field in enumerate(fields) if _is_plain_type(field.type)]
+    special = tuple(field.name for i, field in enumerate(fields) if i not in set(plain))
+    every = operator.attrgetter(*names) if len(names) > 1 else (
+        lambda record: (getattr(record, names[0]),))
+    pick_plain = operator.itemgetter(*plain) if len(plain) > 1 else (
+        lambda values: tuple(values[i] for i in plain))
+    plain_or_none = _PLAIN | {type(None)}
+
+    def wire_dict(record: Any) -> dict[str, Any]:
+        values = every(record)
+        out = {k: v for k, v in zip(names, values, strict=True) if v is not None}
+        if plain_or_none.issuperset(map(type, pick_plain(values))):
+            for name in special:
+                value = out.get(name)
+                if value is not None and value.__class__ not in _PLAIN:
+                    out[name] = _value(value)
+        else:
+            for name, value in out.items():
+                if value.__class__ not in _PLAIN:
+                    out[name] = _value(value)
+        extra = getattr(record, "extra", None)
+        if extra:
+            out.update(extra)
+        return out
+
+    _functions[cls] = wire_dict
+    return wire_dict
+
+
+def wire_dict(record: Any) -> dict[str, Any]:
+    """``record`` as a JSON-ready dict, like ``to_wire_dict`` but compiled per class."""
+    return wire_dict_function(type(record))(record)
+
+
+def _stdlib_line(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - exercised only without the fast extra
+    _fast_line: Callable[[Any], bytes] = _stdlib_line
+    _fast_failures: tuple[type[BaseException], ...] = (ValueError,)
+else:
+    _APPEND = orjson.OPT_APPEND_NEWLINE
+
+    def _fast_line(value: Any) -> bytes:
+        return orjson.dumps(value, option=_APPEND)
+
+    _fast_failures = (orjson.JSONEncodeError,)
+
+
+def _record_id(record: Any) -> object:
+    return getattr(record, "id", None)
+
+
+def _slow_line(record: Any, value: Any) -> bytes:
+    # orjson refuses a few things the standard library takes (integers beyond 64 bits,
+    # subclasses of dict); the standard library is the last word.
+    try:
+        return _stdlib_line(value)
+    except RecursionError:
+        raise ExportEncodingError(_record_id(record), "nested too deeply to encode") from None
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise ExportEncodingError(_record_id(record), str(exc)) from None
+
+
+def _to_dict(record: Any) -> dict[str, Any]:
+    cls = type(record)
+    if not attrs.has(cls):
+        raise ExportEncodingError(_record_id(record), f"not a record: {cls.__qualname__}")
+    try:
+        return wire_dict_function(cls)(record)
+    except RecursionError:
+        raise ExportEncodingError(_record_id(record), "nested too deeply to encode") from None
+
+
+def encode_jsonl(records: Sequence[Any]) -> bytes:
+    """One JSON line per record, all or nothing."""
+    lines = []
+    for record in records:
+        value = _to_dict(record)
+        try:
+            lines.append(_fast_line(value))
+        except _fast_failures:
+            lines.append(_slow_line(record, value))
+        except RecursionError:
+            raise ExportEncodingError(_record_id(record), "nested too deeply to encode") from None
+    return b"".join(lines)
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell for a value that is not a plain ``str``/``int``/``float``/``None``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, str | int | float):
+        return str(value)
+    # Nested values (card, variants, custom fields) as JSON in one cell.
+    plain = _value(value)
+    try:
+        return _fast_line(plain)[:-1].decode()
+    except _fast_failures:
+        return _stdlib_line(plain)[:-1].decode()
+
+
+def _getter(columns: Sequence[str]) -> Callable[[Any], Sequence[Any]]:
+    if len(columns) == 1:
+        (column,) = columns
+        return lambda record: (getattr(record, column, None),)
+    every = operator.attrgetter(*columns)
+
+    def values(record: Any) -> Sequence[Any]:
+        try:
+            result: Sequence[Any] = every(record)
+        except AttributeError:  # a column the record does not have is left empty
+            return [getattr(record, column, None) for column in columns]
+        return result
+
+    return values
+
+
+def csv_rows(records: Sequence[Any], columns: Sequence[str]) -> bytes:
+    """CSV rows of ``columns`` (missing attributes empty), all or nothing."""
+    values = _getter(columns)
+    rows = []
+    for record in records:
+        try:
+            rows.append([v if v.__class__ in _CSV_PLAIN else _cell(v) for v in values(record)])
+        except RecursionError:
+            raise ExportEncodingError(_record_id(record), "nested too deeply to encode") from None
+        except (TypeError, ValueError) as exc:
+            raise ExportEncodingError(_record_id(record), str(exc)) from None
+    text = _csv_text(rows)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        for record, row in zip(records, rows, strict=True):
+            try:
+                _csv_text([row]).encode()
+            except UnicodeEncodeError as exc:
+                raise ExportEncodingError(
+                    _record_id(record), f"not encodable text: {exc.reason}") from None
+        raise
+
+
+def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
