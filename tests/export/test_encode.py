@@ -80,7 +80,15 @@ def assert_agree(record: Any) -> None:
         json.dumps(_jsonable(expected), ensure_ascii=False))
     columns = [f.name for f in attrs.fields(type(record)) if f.name != "extra"] + ["nope"]
     (row,) = csv.reader(io.StringIO(csv_rows([record], columns).decode()))
-    assert row == [reference_cell(getattr(record, c, None)) for c in columns]
+    expected_row = [reference_cell(getattr(record, c, None)) for c in columns]
+    assert [_cell_value(cell) for cell in row] == [_cell_value(cell) for cell in expected_row]
+
+
+def _cell_value(cell: str) -> Any:
+    """A nested value's cell as data: orjson and json spell some floats apart (1e-05)."""
+    if cell[:1] in ("{", "["):
+        return json.loads(cell)
+    return cell
 
 
 def test_the_examples_cover_the_main_records() -> None:
