@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
+from gumroad_async.records._base import WIRE_NAME
+
 __all__ = ["converter", "structure", "to_wire_dict"]
 
 T = TypeVar("T")
@@ -193,7 +195,7 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
 
     _RECORD_HOOKS[cls] = structure_record
     declared = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var, arg-type]
-    names = [f.name for f in declared if f.name != "extra"]
+    names = [_wire_name(f) for f in declared if f.name != "extra"]
     namespace: dict[str, Any] = {
         "_cls": cls,
         "_names": frozenset(names),
@@ -214,7 +216,7 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
             continue
         namespace[f"_h{i}"] = _hook_for(field.type)
         plain = _plain_type(field.type)
-        name = repr(field.name)
+        name = repr(_wire_name(field))
         lines.append(f"    v{i} = get({name})")
         if plain is None:
             lines.append(f"    if v{i} is not None:")
@@ -227,7 +229,7 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
             f"            extra[{name}] = v{i}",
             f"        v{i} = c",
         ]
-        call.append(f"{field.name}=v{i}")
+        call.append(f"{field.alias}=v{i}")
     # Keyword arguments in declaration order, with interned literal names: CPython binds
     # those by pointer comparison; the server's key order would cost a scan per argument.
     lines.append(f"    return _cls({', '.join(call)}, extra=_proxy(extra))")
@@ -282,7 +284,7 @@ def _shape_function(
     if keys:
         unpack = ", ".join(f"a{i}" for i in range(len(keys)))
         lines.append(f"    ({unpack},) = data.values()")
-    known = {f.name for f in declared}
+    known = {_wire_name(f) for f in declared}
     for index, key in enumerate(keys):
         if key not in known or key == "extra":
             lines.append(f"    extra[{key!r}] = a{index}")
@@ -292,10 +294,11 @@ def _shape_function(
         if field.name == "extra":
             values.append("_proxy(extra)")
             continue
-        if field.name not in position:
+        wire = _wire_name(field)
+        if wire not in position:
             values.append("None")
             continue
-        index = position[field.name]
+        index = position[wire]
         namespace[f"_h{number}"] = _hook_for(field.type)
         plain = _plain_type(field.type)
         if plain is None:
@@ -307,7 +310,7 @@ def _shape_function(
             f"    if {check}:",
             f"        c = _h{number}(a{index})",
             "        if c is None:",
-            f"            extra[{field.name!r}] = a{index}",
+            f"            extra[{wire!r}] = a{index}",
             f"        a{index} = c",
         ]
         values.append(f"a{index}")
@@ -318,6 +321,12 @@ def _shape_function(
     exec(compile(source, f"<gumroad_async record {cls.__qualname__} by shape>", "exec"), namespace)
     shaped: Callable[[Any], T | None] = namespace["shaped"]
     return shaped
+
+
+def _wire_name(field: attrs.Attribute[Any]) -> str:
+    """The key a field travels under: its name, unless that is not a Python name."""
+    wire: str = field.metadata.get(WIRE_NAME, field.name)
+    return wire
 
 
 def _plain_slots(cls: type, declared: Sequence[attrs.Attribute[Any]]) -> bool:
@@ -377,6 +386,6 @@ def to_wire_dict(record: Any) -> dict[str, Any]:
             continue
         value = getattr(record, field.name)
         if value is not None:
-            out[field.name] = _unstructure_value(value)
+            out[_wire_name(field)] = _unstructure_value(value)
     out.update(getattr(record, "extra", {}))
     return out

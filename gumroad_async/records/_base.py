@@ -8,7 +8,10 @@ from typing import Any, TypeVar, dataclass_transform
 
 import attrs
 
-__all__ = ["extra_field", "record"]
+__all__ = ["WIRE_NAME", "extra_field", "record", "wire_field"]
+
+#: Metadata key of a field whose wire name is not a Python name (``global``).
+WIRE_NAME = "gumroad_wire_name"
 
 C = TypeVar("C", bound=type)
 
@@ -18,6 +21,11 @@ _EMPTY: Mapping[str, Any] = types.MappingProxyType({})
 def extra_field() -> Any:
     """The ``extra`` field: what the server sent that the record does not declare."""
     return attrs.field(default=_EMPTY, repr=False, eq=False, kw_only=True)
+
+
+def wire_field(wire_name: str) -> Any:
+    """A field sent under ``wire_name``, a key that cannot be a Python name."""
+    return attrs.field(default=None, metadata={WIRE_NAME: wire_name})
 
 
 @dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(attrs.field,))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from _examples import example
 
 from gumroad_async import (
     CustomField,
@@ -23,13 +22,6 @@ from gumroad_async import (
     VariantCategory,
 )
 from gumroad_async._converter import structure, to_wire_dict
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "gumroad-api" / "examples"
-
-
-def example(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())
-    return data
 
 
 @pytest.mark.parametrize(
