@@ -75,7 +75,7 @@ class SalesService(Service):
     async def resend_receipt(self, id: str) -> None:
         """E-mail the buyer their receipt again. Sent once."""
         path = api_path("sales", check_id("id", id), "resend_receipt")
-        await self._call("POST", path, scope=Scope.EDIT_SALES, repeatable=False)
+        await self._call("POST", path, scope=Scope.VIEW_SALES, repeatable=False)
 
 
 def sales_filters(

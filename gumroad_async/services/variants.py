@@ -19,12 +19,12 @@ class VariantsService(Service):
     def list(self, product_id: str, variant_category_id: str) -> Listing[Variant]:
         """Every variant of a category."""
         path = _path(product_id, variant_category_id)
-        return self._listing(path, "variants", Variant, scope=Scope.EDIT_PRODUCTS)
+        return self._listing(path, "variants", Variant, scope=Scope.VIEW_PUBLIC)
 
     async def get(self, product_id: str, variant_category_id: str, id: str) -> Variant:
         """One variant."""
         path = _path(product_id, variant_category_id, check_id("id", id))
-        return await self._one("GET", path, "variant", Variant, scope=Scope.EDIT_PRODUCTS)
+        return await self._one("GET", path, "variant", Variant, scope=Scope.VIEW_PUBLIC)
 
     async def create(
         self,
