@@ -30,7 +30,7 @@ async def test_exchange_code_and_use_the_token(fake: FakeGumroad) -> None:
     code = fake.authorize("my-app", REDIRECT, ["view_profile"])
     token = await exchange_code(code, client_id="my-app", client_secret="app-secret",
                                 redirect_uri=REDIRECT, base_url=fake.url)
-    assert token.scopes == (Scope.VIEW_PROFILE,) and token.token_type == "bearer"
+    assert token.scopes == (Scope.VIEW_PROFILE,) and token.token_type.lower() == "bearer"
     assert token.refresh_token and token.created_at is not None
     assert token.access_token not in repr(token) and token.access_token not in str(token)
     assert token.refresh_token not in repr(token)

@@ -5,7 +5,7 @@ integration can be tested end to end, over real HTTP, without a Gumroad account.
 pytest, the ``fake_gumroad`` fixture comes from ``gumroad_async.testing.pytest_plugin``.
 """
 
-from gumroad_async.testing._faults import Fault, RecordedRequest
+from gumroad_async.testing._faults import EDGE_FAULTS, EdgeAnswer, Fault, RecordedRequest
 from gumroad_async.testing._server import FakeGumroad
 
-__all__ = ["FakeGumroad", "Fault", "RecordedRequest"]
+__all__ = ["EDGE_FAULTS", "EdgeAnswer", "FakeGumroad", "Fault", "RecordedRequest"]

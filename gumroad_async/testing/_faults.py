@@ -8,7 +8,34 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Fault", "RecordedRequest"]
+__all__ = ["EDGE_FAULTS", "EdgeAnswer", "Fault", "RecordedRequest"]
+
+
+@attrs.frozen
+class EdgeAnswer:
+    """What the edge in front of Gumroad (Cloudflare, nginx) answers on its own."""
+
+    status: int
+    body: str
+    content_type: str
+
+
+def _proxy_page(status: int, reason: str) -> str:
+    # The shape of an nginx/Cloudflare error page: HTML, no JSON, no `success` key.
+    return (f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>cloudflare</center>"
+            "\r\n</body>\r\n</html>\r\n")
+
+
+#: The answers the live edge gives by itself, by name: a proxy's HTML error pages and the
+#: throttle's plain-text 429 (``config/initializers/rack_attack.rb``: no ``Retry-After``).
+EDGE_FAULTS: Mapping[str, EdgeAnswer] = {
+    "bad_gateway": EdgeAnswer(502, _proxy_page(502, "Bad Gateway"), "text/html"),
+    "service_unavailable": EdgeAnswer(
+        503, _proxy_page(503, "Service Temporarily Unavailable"), "text/html"),
+    "gateway_timeout": EdgeAnswer(504, _proxy_page(504, "Gateway Time-out"), "text/html"),
+    "rate_limited": EdgeAnswer(429, "Retry later\n", "text/plain"),
+}
 
 
 @attrs.define(eq=False)

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from gumroad_async._json import dumps, loads
-from gumroad_async.testing._faults import Fault, RecordedRequest
+from gumroad_async.testing._faults import EDGE_FAULTS, Fault, RecordedRequest
 from gumroad_async.testing._pings import sale_ping_fields, send_ping, subscription_ping_fields
 from gumroad_async.testing._routes import match_route
 from gumroad_async.testing._state import FakeState
@@ -24,8 +24,6 @@ __all__ = ["FakeGumroad"]
 
 _NOT_FOUND = dumps({"success": False, "error": "Not found"})
 _EMPTY = b""
-# Refunds are allowed by either scope, as on the real service.
-_SCOPE_ALTERNATIVES = {"refund_sales": frozenset({"refund_sales", "edit_sales"})}
 
 
 class FakeGumroad:
@@ -147,6 +145,13 @@ class FakeGumroad:
         """Add a product; returns its JSON (``["id"]`` is its id)."""
         return self.state.add_product(name=name, price=price, **fields)
 
+    def add_sku(self, product_id: str, *, name: str, price_difference_cents: int = 0,
+                custom_sku: str | None = None, default: bool = False,
+                **fields: Any) -> dict[str, Any]:
+        """Give a product a SKU (the product then has SKUs enabled); returns its JSON."""
+        return self.state.add_sku(product_id, name=name, custom_sku=custom_sku, default=default,
+                                  price_difference_cents=price_difference_cents, **fields)
+
     def add_sale(
         self,
         *,
@@ -214,26 +219,52 @@ class FakeGumroad:
         return code
 
     def _oauth_token(self, form: Mapping[str, str]) -> tuple[int, Any]:
-        def refuse(error: str, description: str, status: int = 400) -> tuple[int, Any]:
-            return status, {"error": error, "error_description": description}
-
-        if form.get("grant_type") != "authorization_code":
-            return refuse("unsupported_grant_type", "The grant type is not supported.")
-        app = self.state.oauth_apps.get(form.get("client_id", ""))
+        # Doorkeeper's token endpoint (config/initializers/doorkeeper.rb: use_refresh_token,
+        # access tokens that never expire): OAuth error bodies, 400 or 401.
+        grant_type = form.get("grant_type")
+        if grant_type not in ("authorization_code", "refresh_token"):
+            return _oauth_refusal("unsupported_grant_type",
+                                  "The authorization grant type is not supported by the "
+                                  "authorization server.")
+        client_id = form.get("client_id", "")
+        app = self.state.oauth_apps.get(client_id)
         if app is None or not secrets.compare_digest(app["secret"], form.get("client_secret", "")):
-            return refuse("invalid_client", "Client authentication failed.", 401)
+            return _oauth_refusal("invalid_client", "Client authentication failed due to "
+                                  "unknown client, no client authentication included, or "
+                                  "unsupported authentication method.", 401)
+        if grant_type == "refresh_token":
+            return self._refresh(client_id, form)
         grant = self.state.oauth_codes.pop(form.get("code", ""), None)
-        if grant is None or grant["client_id"] != form.get("client_id") or (
+        if grant is None or grant["client_id"] != client_id or (
             grant["redirect_uri"] != form.get("redirect_uri")
         ):
-            return refuse("invalid_grant", "The provided authorization grant is invalid, "
-                          "expired, revoked, or was issued to another client.")
-        access = secrets.token_urlsafe(32)
-        self.add_token(access, grant["scopes"])
-        return 200, {
-            "access_token": access, "token_type": "bearer",
-            "scope": " ".join(grant["scopes"]), "refresh_token": secrets.token_urlsafe(32),
-            "created_at": int(time.time()),
+            return _oauth_refusal(*_INVALID_GRANT)
+        return 200, self._issue_token(client_id, grant["scopes"])
+
+    def _refresh(self, client_id: str, form: Mapping[str, str]) -> tuple[int, Any]:
+        grant = self.state.refresh_tokens.get(form.get("refresh_token", ""))
+        if grant is None or grant["client_id"] != client_id:
+            return _oauth_refusal(*_INVALID_GRANT)
+        scopes: list[str] = grant["scopes"]
+        if form.get("scope"):
+            asked = form["scope"].split()
+            if not set(asked) <= set(scopes):
+                return _oauth_refusal("invalid_scope", "The requested scope is invalid, "
+                                      "unknown, or malformed.")
+            scopes = asked
+        # Doorkeeper revokes the old access token, and with it its refresh token.
+        del self.state.refresh_tokens[form["refresh_token"]]
+        self._tokens.pop(grant["access_token"], None)
+        return 200, self._issue_token(client_id, scopes)
+
+    def _issue_token(self, client_id: str, scopes: list[str]) -> dict[str, Any]:
+        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        self.add_token(access, scopes)
+        self.state.refresh_tokens[refresh] = {
+            "access_token": access, "client_id": client_id, "scopes": list(scopes)}
+        return {
+            "access_token": access, "token_type": "Bearer", "scope": " ".join(scopes),
+            "refresh_token": refresh, "created_at": int(time.time()),
         }
 
     # -- pings ------------------------------------------------------------------------
@@ -283,15 +314,30 @@ class FakeGumroad:
         stall: float | None = None,
         drop: bool = False,
         after_handler: bool = False,
+        edge: str | None = None,
     ) -> Fault:
         """Misbehave on the next ``times`` requests matching ``method`` and ``path``.
 
         ``path`` is a glob on the decoded path (``/v2/sales/*``). Without ``stall`` or
         ``drop`` the answer is ``status`` (500 by default) with ``body`` (a dict or list is
-        sent as JSON, text or bytes as they are). ``stall`` waits that many seconds first;
-        ``drop`` closes the connection without an answer. ``after_handler`` does the real
-        work first. Faults apply in the order they were injected.
+        sent as JSON, text or bytes as they are). ``stall`` waits that many seconds first
+        (alone, it is a slow answer: the real one, late); ``drop`` closes the connection
+        without an answer. ``after_handler`` does the real work first. Faults apply in the
+        order they were injected.
+
+        ``edge`` answers as the live service's edge does on its own: ``"bad_gateway"`` and
+        ``"gateway_timeout"`` (502/504 HTML from the proxy), ``"service_unavailable"``
+        (503 HTML), ``"rate_limited"`` (429 ``text/plain`` ``Retry later``, no
+        ``Retry-After``). With ``stall`` the proxy gives up after that wait, and with
+        ``after_handler`` the server did the work that the client never hears about.
         """
+        if edge is not None:
+            answer = EDGE_FAULTS.get(edge)
+            if answer is None:
+                raise ValueError(f"unknown edge fault {edge!r}; one of {sorted(EDGE_FAULTS)}")
+            status = answer.status if status is None else status
+            body = answer.body if body is None else body
+            content_type = content_type or answer.content_type
         if status is None and body is None and stall is None and not drop:
             status = 500
         fault = Fault(method=method, path=path, times=times, status=status, body=body,
@@ -376,7 +422,9 @@ class FakeGumroad:
     ) -> web.Response:
         if self._over_rate_limit():
             extra = {} if self.retry_after is None else {"Retry-After": f"{self.retry_after:g}"}
-            return self._respond(429, "Retry later", headers=extra)
+            limited = EDGE_FAULTS["rate_limited"]
+            return self._respond(429, limited.body, content_type=limited.content_type,
+                                 headers=extra)
         args = {**query, **form}
         if segments == ("oauth", "token") and method == "POST":
             status, body = self._oauth_token(args)
@@ -394,7 +442,7 @@ class FakeGumroad:
         return self._respond(status, body)
 
     def _refuse_token(
-        self, headers: Mapping[str, str], args: Mapping[str, str], scope: str
+        self, headers: Mapping[str, str], args: Mapping[str, str], allowed: frozenset[str]
     ) -> web.Response | None:
         authorization = headers.get("Authorization", "")
         token = authorization[7:] if authorization.startswith("Bearer ") else args.get(
@@ -403,12 +451,12 @@ class FakeGumroad:
         if scopes is None:
             # As Doorkeeper does: no body, the reason in the header.
             return self._respond(401, _EMPTY, headers={
-                "WWW-Authenticate": 'Bearer realm="Gumroad", error="invalid_token"'})
-        allowed = _SCOPE_ALTERNATIVES.get(scope, frozenset({scope}))
+                "WWW-Authenticate": 'Bearer realm="Doorkeeper", error="invalid_token"'})
+        # `account` is the broad legacy scope Gumroad's CLI knows: it opens every method.
         if "account" not in scopes and not scopes & allowed:
             return self._respond(403, _EMPTY, headers={
-                "WWW-Authenticate": f'Bearer realm="Gumroad", error="insufficient_scope", '
-                                    f'scope="{scope}"'})
+                "WWW-Authenticate": 'Bearer realm="Doorkeeper", error="insufficient_scope", '
+                                    f'scope="{" ".join(sorted(allowed))}"'})
         return None
 
     def _over_rate_limit(self) -> bool:
@@ -453,6 +501,17 @@ class FakeGumroad:
         if content_type is not None:
             all_headers["Content-Type"] = content_type
         return web.Response(status=status, body=payload, headers=all_headers)
+
+
+_INVALID_GRANT = (
+    "invalid_grant",
+    "The provided authorization grant is invalid, expired, revoked, does not match the "
+    "redirection URI used in the authorization request, or was issued to another client.",
+)
+
+
+def _oauth_refusal(error: str, description: str, status: int = 400) -> tuple[int, Any]:
+    return status, {"error": error, "error_description": description}
 
 
 def _segments(request: web.Request) -> tuple[str, ...]:

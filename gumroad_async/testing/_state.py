@@ -101,6 +101,12 @@ class FakeState:
         self.receipts_sent: dict[str, int] = {}
         self.oauth_apps: dict[str, dict[str, str]] = {}
         self.oauth_codes: dict[str, dict[str, Any]] = {}
+        #: Refresh token -> the grant it renews (access token, client, scopes).
+        self.refresh_tokens: dict[str, dict[str, Any]] = {}
+        #: Product id -> its SKUs (``_default`` marks the product's default SKU).
+        self.skus: dict[str, list[dict[str, Any]]] = {}
+        #: Products that ship (``is_physical``): without SKUs, their variants are the SKUs.
+        self.physical_products: set[str] = set()
         self.query_timeout_threshold: int | None = None
 
     # -- products ---------------------------------------------------------------------
@@ -108,6 +114,8 @@ class FakeState:
         self, *, name: str = "Product", price: int = 100, id: str | None = None, **fields: Any
     ) -> dict[str, Any]:
         product_id = id or new_id()
+        if fields.pop("is_physical", False):
+            self.physical_products.add(product_id)
         permalink = product_id[:5].replace("-", "x").replace("_", "y")
         product: dict[str, Any] = {
             "id": product_id,
@@ -164,6 +172,38 @@ class FakeState:
 
     def delete_product(self, product_id: str) -> None:
         del self.products[product_id]
+
+    def add_sku(
+        self, product_id: str, *, name: str, price_difference_cents: int = 0,
+        max_purchase_count: int | None = None, description: str | None = None,
+        custom_sku: str | None = None, default: bool = False, id: str | None = None,
+    ) -> dict[str, Any]:
+        """Add a SKU to a product, which then has SKUs enabled."""
+        sku: dict[str, Any] = {
+            "id": id or new_id(), "max_purchase_count": max_purchase_count, "name": name,
+            "description": description, "price_difference_cents": price_difference_cents,
+        }
+        if custom_sku:  # app/models/sku.rb: the key only when the SKU has one
+            sku["custom_sku"] = custom_sku
+        sku["_default"] = default
+        self.skus.setdefault(product_id, []).append(sku)
+        return sku
+
+    def product_skus(self, product_id: str) -> list[dict[str, Any]]:
+        """``Api::V2::SkusController#index``: the SKUs, else a physical product's variants."""
+        if product_id in self.skus:
+            skus = self.skus[product_id]
+            chosen = [s for s in skus if not s["_default"]] or [s for s in skus if s["_default"]]
+            return [{k: v for k, v in s.items() if not k.startswith("_")} for s in chosen]
+        if product_id in self.physical_products:
+            categories = {c for c, category in self.variant_categories.items()
+                          if category["_product_id"] == product_id}
+            return [
+                {k: v.get(k) for k in ("id", "max_purchase_count", "name", "description",
+                                        "price_difference_cents")}
+                for v in self.variants.values() if v["_category_id"] in categories
+            ]
+        return []
 
     # -- sales ------------------------------------------------------------------------
     def add_sale(

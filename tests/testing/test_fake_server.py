@@ -17,7 +17,12 @@ import pytest
 
 from gumroad_async.testing import FakeGumroad
 
-EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "gumroad-api" / "examples"
+# The documented examples sit beside the repository (or beside the worktrees' parent).
+EXAMPLES = next(
+    (parent / "shared" / "gumroad-api" / "examples" for parent in Path(__file__).resolve().parents
+     if (parent / "shared" / "gumroad-api" / "examples").is_dir()),
+    Path("/work/shared/gumroad-api/examples"),
+)
 
 
 @pytest.fixture
@@ -236,7 +241,7 @@ async def test_rate_limit_answers_plain_text(
     limited = [a for a in answers if a[0] == 429]
     assert limited, "a burst over the limit is refused"
     _status, body, headers = limited[0]
-    assert body == "Retry later" and headers["Content-Type"].startswith("text/plain")
+    assert body == "Retry later\n" and headers["Content-Type"].startswith("text/plain")
     assert headers.get("Retry-After") == (None if retry_after is None else str(retry_after))
 
 
@@ -300,7 +305,7 @@ async def test_oauth_token(fake: FakeGumroad, http: aiohttp.ClientSession) -> No
     form = {"code": code, "client_id": "app", "client_secret": "secret",
             "redirect_uri": "https://app.example/callback", "grant_type": "authorization_code"}
     status, body, _ = await call(http, fake, "POST", "/oauth/token", token=None, data=form)
-    assert status == 200 and body["scope"] == "view_sales" and body["token_type"] == "bearer"
+    assert status == 200 and body["scope"] == "view_sales" and body["token_type"] == "Bearer"
     assert (await call(http, fake, "GET", "/v2/sales", token=body["access_token"]))[0] == 200
     status, again, _ = await call(http, fake, "POST", "/oauth/token", token=None, data=form)
     assert status == 400 and again["error"] == "invalid_grant"  # a code is used once
