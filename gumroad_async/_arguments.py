@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from gumroad_async._redaction import redact_url
 from gumroad_async.errors import InvalidArgumentError
 
 __all__ = [
@@ -137,13 +138,20 @@ def check_resource_name(name: str, value: object) -> str:
 
 
 def check_post_url(name: str, value: object) -> str:
-    """An http(s) URL Gumroad can reach: not localhost or a loopback/unspecified address."""
+    """An http(s) URL Gumroad can reach: not localhost or a loopback/unspecified address.
+
+    Messages show the URL with its credentials (``?secret=...``) redacted.
+    """
     if not isinstance(value, str):
-        raise InvalidArgumentError(name, f"must be an http(s) URL, got {value!r}")
-    parts = urlsplit(value)
-    host = (parts.hostname or "").lower()
+        raise InvalidArgumentError(name, f"must be an http(s) URL, got {type(value).__name__}")
+    shown = redact_url(value)
+    try:
+        parts = urlsplit(value)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        raise InvalidArgumentError(name, f"must be an http(s) URL, got {shown!r}") from None
     if parts.scheme not in ("http", "https") or not host:
-        raise InvalidArgumentError(name, f"must be an http(s) URL, got {value!r}")
+        raise InvalidArgumentError(name, f"must be an http(s) URL, got {shown!r}")
     local = host in _LOCAL_HOSTS
     try:
         address = ipaddress.ip_address(host)
@@ -152,7 +160,7 @@ def check_post_url(name: str, value: object) -> str:
     else:
         local = local or address.is_loopback or address.is_unspecified
     if local:
-        raise InvalidArgumentError(name, f"must be reachable by Gumroad, not local: {value!r}")
+        raise InvalidArgumentError(name, f"must be reachable by Gumroad, not local: {shown!r}")
     return value
 
 

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import attrs
+
+from gumroad_async._redaction import redact_url
 from gumroad_async.records._base import extra_field, record
 from gumroad_async.records.common import (
     Affiliate,
@@ -16,6 +19,10 @@ from gumroad_async.records.common import (
 )
 
 __all__ = ["License", "LicensePurchase", "ResourceSubscription", "Sale", "Subscriber"]
+
+
+def _redacted_url(url: str | None) -> str:
+    return repr(url if url is None else redact_url(url))
 
 
 @record
@@ -229,9 +236,12 @@ class License:
 
 @record
 class ResourceSubscription:
-    """A webhook subscription: Gumroad POSTs ``resource_name`` events to ``post_url``."""
+    """A webhook subscription: Gumroad POSTs ``resource_name`` events to ``post_url``.
+
+    ``repr`` shows ``post_url`` with credential-looking parameters (``secret``...) redacted.
+    """
 
     id: str | None = None
     resource_name: str | None = None
-    post_url: str | None = None
+    post_url: str | None = attrs.field(default=None, repr=_redacted_url)
     extra: Mapping[str, Any] = extra_field()
