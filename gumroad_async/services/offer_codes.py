@@ -115,7 +115,8 @@ def offer_code_fields(
         if cents is None:
             raise InvalidArgumentError("amount_cents", "a fixed offer needs amount_cents")
         data["offer_type"] = "cents"
-        data["amount_off"] = check_cents("amount_cents", cents, positive=True)
+        given = "amount_cents" if amount_cents is not None else "amount_off"
+        data["amount_off"] = check_cents(given, cents, positive=True)
     else:
         raise InvalidArgumentError(
             "offer_type", f"must be 'percent' or 'fixed', got {offer_type!r}"

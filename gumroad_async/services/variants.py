@@ -90,9 +90,10 @@ def _fields(
     if name is not None:
         data["name"] = check_text("name", name)
     if price_difference_cents is not None:
-        if isinstance(price_difference_cents, bool) or not isinstance(price_difference_cents, int):
-            check_cents("price_difference_cents", price_difference_cents)
-        data["price_difference_cents"] = str(price_difference_cents)
+        # The server refuses a negative difference ("equal to or greater than the price").
+        data["price_difference_cents"] = check_cents(
+            "price_difference_cents", price_difference_cents
+        )
     if max_purchase_count is not None:
         data["max_purchase_count"] = check_count("max_purchase_count", max_purchase_count)
     if description is not None:
