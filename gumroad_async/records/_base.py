@@ -31,5 +31,7 @@ def wire_field(wire_name: str) -> Any:
 @dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(attrs.field,))
 def record(cls: C) -> C:
     """Make a frozen, slotted, keyword-only attrs record; every field defaults to ``None``."""
-    define: Callable[[C], C] = attrs.frozen(kw_only=True, slots=True, cache_hash=False)
+    define: Callable[[C], C] = attrs.frozen(
+        kw_only=True, slots=True, cache_hash=False, weakref_slot=False
+    )
     return define(cls)

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 import pytest
-from _examples import example, example_names
+from _examples import EXAMPLE_RECORDS, MESSAGE_ONLY, example, example_names
 
 from gumroad_async import (
     Card,
@@ -172,38 +172,6 @@ def test_every_presenter_field_is_declared(cls: type[Any], keys: list[str]) -> N
     record = structure(raw, cls)
     assert record is not None
     assert dict(record.extra) == {}, f"{cls.__name__} lacks {sorted(record.extra)}"
-
-
-# The key under which each documented example holds its object(s), and the record type.
-EXAMPLE_RECORDS: dict[str, tuple[str, type[Any]]] = {
-    "custom_field": ("custom_field", CustomField),
-    "custom_fields": ("custom_fields", CustomField),
-    "disabled_product": ("product", Product),
-    "license": ("", License),
-    "offer_code": ("offer_code", OfferCode),
-    "offer_codes": ("offer_codes", OfferCode),
-    "product": ("product", Product),
-    "products": ("products", Product),
-    "resource_subscription": ("resource_subscription", ResourceSubscription),
-    "resource_subscriptions": ("resource_subscriptions", ResourceSubscription),
-    "sale": ("sale", Sale),
-    "sale_refunded": ("sale", Sale),
-    "sale_shipped": ("sale", Sale),
-    "sales": ("sales", Sale),
-    "subscriber": ("subscriber", Subscriber),
-    "subscribers": ("subscribers", Subscriber),
-    "update_offer_code": ("offer_code", OfferCode),
-    "user": ("user", User),
-    "variant": ("variant", Variant),
-    "variant_categories": ("variant_categories", VariantCategory),
-    "variant_category": ("variant_category", VariantCategory),
-    "variants": ("variants", Variant),
-}
-# Answers that carry only a message (deletes): no record in them.
-MESSAGE_ONLY = {
-    "custom_field_deleted", "offer_code_deleted", "product_deleted",
-    "resource_subscription_deleted", "variant_category_deleted", "variant_deleted",
-}
 
 
 def _all_extras(record: Any) -> list[tuple[str, Any]]:
