@@ -53,9 +53,11 @@ async def sdk(url: str) -> int:
 
 async def keys_per_sale(url: str) -> int:
     """How many keys one sale of the walk has on the wire."""
-    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as session:
-        async with session.get(f"{url}/v2/sales") as response:
-            return len(orjson.loads(await response.read())["sales"][0])
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession(headers=headers) as session, session.get(
+        f"{url}/v2/sales"
+    ) as response:
+        return len(orjson.loads(await response.read())["sales"][0])
 
 
 def timed(walk: Callable[[str], Awaitable[int]], url: str) -> tuple[int, float, float]:
