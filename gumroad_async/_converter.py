@@ -268,13 +268,40 @@ def _by_shape(
             if len(shapes) >= _MAX_SHAPES or len(keys) > _MAX_SHAPE_KEYS:
                 return generic(data)
             checked = _shape_function(cls, declared, keys)
-            # The value types of the first record of a shape: a server sends the next ones
-            # with the same types, so their function converts only what needs converting.
-            typed = tuple(map(type, data.values()))
-            shaped = shapes[keys] = _shape_function(cls, declared, keys, typed, checked)
+            shaped = shapes[keys] = _typed_function(cls, declared, keys, data, checked)
         return shaped(data)
 
     return structure_by_shape
+
+
+#: Value-type variants learnt per key order (a field sent as null in some records, a number
+#: sent as 4 or 4.5); past that, records of other types take the checked function.
+_MAX_TYPINGS = 4
+
+
+def _typed_function(
+    cls: type[T],
+    declared: Sequence[attrs.Attribute[Any]],
+    keys: tuple[str, ...],
+    data: dict[str, Any],
+    checked: Callable[[Any], T | None],
+    learnt: int = 1,
+) -> Callable[[Any], T | None]:
+    """The function for ``data``'s key order and value types: a server sends most records
+    of a kind with the same types, so it converts only what needs converting. A record of
+    other types teaches the next variant (up to ``_MAX_TYPINGS``), then goes to ``checked``.
+    """
+    typed = tuple(map(type, data.values()))
+    function = _shape_function(cls, declared, keys, typed, checked)
+    if learnt < _MAX_TYPINGS:
+
+        def learn(other: Any) -> T | None:
+            following = _typed_function(cls, declared, keys, other, checked, learnt + 1)
+            function.__globals__["_fallback"] = following  # the next miss goes there
+            return following(other)
+
+        function.__globals__["_fallback"] = learn
+    return function
 
 
 def _shape_function(
@@ -291,22 +318,24 @@ def _shape_function(
     twin = _mutable_twin(cls)
     namespace: dict[str, Any] = {
         "_cls": cls, "_new": object.__new__, "_proxy": types.MappingProxyType,
-        "_empty": _EMPTY_EXTRA, "_twin": twin, "_typed": typed, "_fallback": fallback,
-        "_tuple": tuple, "_map": map, "_type": type,
+        "_empty": _EMPTY_EXTRA, "_twin": twin, "_fallback": fallback,
     }
     lines = ["def shaped(data):"]
-    if typed is not None:
-        lines += [
-            "    values = data.values()",
-            "    if _tuple(_map(_type, values)) != _typed:",
-            "        return _fallback(data)",
-        ]
-    else:
-        lines.append("    values = data.values()")
-    lines.append("    extra = {}")
     if keys:
         unpack = ", ".join(f"a{i}" for i in range(len(keys)))
-        lines.append(f"    ({unpack},) = values")
+        lines.append(f"    ({unpack},) = data.values()")
+    if typed is not None and keys:
+        # One inline identity test per value (CPython specialises ``type(x)``): cheaper
+        # than building the tuple of the record's types to compare.
+        tests = []
+        for index, kind in enumerate(typed):
+            if kind is type(None):
+                tests.append(f"a{index} is not None")
+            else:
+                namespace[f"_T{index}"] = kind
+                tests.append(f"type(a{index}) is not _T{index}")
+        lines += [f"    if {' or '.join(tests)}:", "        return _fallback(data)"]
+    lines.append("    extra = {}")
     known = {_wire_name(f) for f in declared}
     for index, key in enumerate(keys):
         if key not in known or key == "extra":

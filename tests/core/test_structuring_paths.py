@@ -106,7 +106,7 @@ def shaped_inputs(draw: st.DrawFn) -> tuple[type[Any], list[dict[str, Any]]]:
                          unique=True, max_size=len(names) + 3))
     nested = {k: draw(st.sampled_from(RECORDS)) for k in keys[:2]}
     objects = []
-    for _ in range(draw(st.integers(1, 4))):
+    for _ in range(draw(st.integers(1, 6))):
         obj: dict[str, Any] = {}
         for key in keys:
             if key in nested and draw(st.booleans()):
