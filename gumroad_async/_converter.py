@@ -353,7 +353,7 @@ def _shape_function(
         namespace[f"_h{number}"] = _hook_for(field.type)
         plain = _plain_type(field.type)
         if typed is not None:
-            if typed[index] is type(None) or typed[index] is plain:
+            if typed[index] is type(None) or _taken_as_is(field.type, typed[index]):
                 values.append((number, field, f"a{index}"))  # already what the field holds
                 continue
             check = "True"
@@ -387,6 +387,22 @@ def _shape_function(
     exec(compile(source, f"<gumroad_async record {cls.__qualname__} by shape>", "exec"), namespace)
     shaped: Callable[[Any], T | None] = namespace["shaped"]
     return shaped
+
+
+def _taken_as_is(tp: Any, kind: type) -> bool:
+    """Whether a value of type ``kind`` is stored as it is in a field of type ``tp``."""
+    if kind is _plain_type(tp):
+        return True
+    hook = _hook_for(tp)
+    if hook is _identity:  # ``Any``
+        return True
+    if kind is dict and typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        tp = members[0] if len(members) == 1 else tp
+    # A JSON object for a ``Mapping[str, Any]`` field: ``_map`` would return it unchanged.
+    return kind is dict and typing.get_origin(tp) in (dict, Mapping) and (
+        typing.get_args(tp)[1:] in ((Any,), ())
+    )
 
 
 _EMPTY_EXTRA: Mapping[str, Any] = types.MappingProxyType({})
