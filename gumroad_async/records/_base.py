@@ -34,4 +34,18 @@ def record(cls: C) -> C:
     define: Callable[[C], C] = attrs.frozen(
         kw_only=True, slots=True, cache_hash=False, weakref_slot=False
     )
-    return define(cls)
+    made = define(cls)
+    # ``extra`` is a read-only mappingproxy, which pickle refuses: records travel to worker
+    # processes, so they pickle as their fields and a plain copy of ``extra``.
+    made.__reduce__ = _reduce_record  # type: ignore[assignment]
+    return made
+
+
+def _reduce_record(self: Any) -> tuple[Any, ...]:
+    fields = attrs.fields(type(self))
+    values = {f.alias: getattr(self, f.name) for f in fields if f.name != "extra"}
+    return (_rebuild_record, (type(self), values, dict(self.extra)))
+
+
+def _rebuild_record(cls: type, values: dict[str, Any], extra: dict[str, Any]) -> Any:
+    return cls(**values, extra=types.MappingProxyType(extra))
