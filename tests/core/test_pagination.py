@@ -191,3 +191,15 @@ async def test_every_listing_follows_a_cursor_and_never_needs_one(
         assert "page_key" not in seen[0] and seen[1]["page_key"] == "20240101-7"
         # The filters of the first page travel with the cursor.
         assert {k: v for k, v in seen[1].items() if k != "page_key"} == seen[0]
+
+
+async def test_entries_that_are_not_objects_are_skipped_and_logged(
+    fake: FakeGumroad, client: GumroadClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = {"success": True, "sales": [1, {"id": "a"}, None, "x", {"id": "b"}]}
+    fake.inject(method="GET", path="/v2/sales", status=200, body=body)
+    with caplog.at_level("WARNING", logger="gumroad_async"):
+        sales = await client.sales.list().to_list()
+    assert [s.id for s in sales] == ["a", "b"]
+    skipped = [r.getMessage() for r in caplog.records if "not an object" in r.getMessage()]
+    assert len(skipped) == 3 and "'x'" in skipped[-1]
