@@ -259,16 +259,27 @@ def _by_shape(
     """
     shapes: dict[tuple[str, ...], Callable[[Any], T | None]] = {}
 
+    # The previous record's shape: a page's records share one, and comparing the keys
+    # with it is cheaper than hashing them for the lookup.
+    # One tuple, replaced in one store, so that threads never pair keys with another
+    # shape's function.
+    last: tuple[tuple[str, ...], Callable[[Any], T | None]] = ((), generic)
+
     def structure_by_shape(data: Any) -> T | None:
+        nonlocal last
         if type(data) is not dict:
             return generic(data)
         keys = tuple(data)
+        last_keys, last_shaped = last
+        if keys == last_keys:
+            return last_shaped(data)
         shaped = shapes.get(keys)
         if shaped is None:
             if len(shapes) >= _MAX_SHAPES or len(keys) > _MAX_SHAPE_KEYS:
                 return generic(data)
             checked = _shape_function(cls, declared, keys)
             shaped = shapes[keys] = _typed_function(cls, declared, keys, data, checked)
+        last = (keys, shaped)
         return shaped(data)
 
     return structure_by_shape
