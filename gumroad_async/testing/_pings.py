@@ -9,7 +9,9 @@ import aiohttp
 
 from gumroad_async._json import dumps
 
-__all__ = ["encode_brackets", "flatten_form", "sale_ping_fields", "send_ping", "subscription_ping_fields"]
+__all__ = [
+    "encode_brackets", "flatten_form", "sale_ping_fields", "send_ping", "subscription_ping_fields",
+]
 
 
 def _text(value: Any) -> str:

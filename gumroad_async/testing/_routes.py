@@ -434,7 +434,7 @@ def _date(args: dict[str, str], name: str) -> date | None:
     value = args.get(name)
     if value is None:
         return None
-    found = re.match(r"\s*([-+]?\d+)-(\d{1,2})-(\d{1,2})", value)
+    found = re.fullmatch(r"([-+]?\d+)-(\d{1,2})-(\d{1,2})", value)
     try:
         if found is None:
             raise ValueError
