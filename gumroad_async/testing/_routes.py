@@ -16,7 +16,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from gumroad_async.testing._sales import SALES_PER_PAGE, cursor_of
+from gumroad_async._json import dumps
+from gumroad_async.testing._sales import SALES_PER_PAGE
 from gumroad_async.testing._state import SUBSCRIBERS_PER_PAGE, FakeState, new_id
 from gumroad_async.testing._wire import (
     PageKeyError,
@@ -499,19 +500,18 @@ def _deprecated_page(state: FakeState, page_number: int, query: dict[str, Any],
     return _sales_answer(state, rows[size - SALES_PER_PAGE:], more, args)
 
 
-def _sales_answer(state: FakeState, rows: list[Any], more: bool, args: dict[str, str]
+def _sales_answer(state: FakeState, numbers: list[int], more: bool, args: dict[str, str]
                   ) -> Answer:
     tail = b""
     if more:
-        cursor = cursor_of(rows[-1])
-        tail = (b',"next_page_key":' + _quoted(cursor) + b',"next_page_url":'
-                + _quoted(_next_page_url("/v2/sales", args, cursor)))
-    return 200, JSONBytes(b'{"success":true,"sales":' + state.sales.page_bytes(rows) + tail
+        cursor = state.sales.cursor(numbers[-1])
+        tail = (b',"next_page_key":' + dumps(cursor) + b',"next_page_url":'
+                + dumps(_next_page_url("/v2/sales", args, cursor)))
+    return 200, JSONBytes(b'{"success":true,"sales":' + state.sales.page_bytes(numbers) + tail
                           + b"}")
 
 
-def _quoted(text: str) -> bytes:
-    return b'"' + text.replace("\\", "\\\\").replace('"', '\\"').encode() + b'"'
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def _next_page_url(path: str, args: dict[str, str], cursor: str) -> str:
@@ -519,6 +519,8 @@ def _next_page_url(path: str, args: dict[str, str], cursor: str) -> str:
     # page_key, then page_key.
     query = {k: v for k, v in args.items() if k not in ("access_token", "page", "page_key")}
     query["page_key"] = cursor
+    if all(_URL_SAFE.fullmatch(k) and _URL_SAFE.fullmatch(v) for k, v in query.items()):
+        return f"{path}?" + "&".join(f"{k}={v}" for k, v in query.items())
     return f"{path}?{urlencode(query)}"
 
 
@@ -593,14 +595,21 @@ def list_subscribers(state: FakeState, path: dict[str, str], args: dict[str, str
             return bad_request(str(exc))
     if args.get("paginated") not in ("1", "true") and bound is None:
         found, _ = state.product_subscribers(product["id"], email)
-        return ok(subscribers=found)
+        return _subscribers_answer(found, b"")
     found, last = state.product_subscribers(product["id"], email, bound, SUBSCRIBERS_PER_PAGE)
     if last is None:
-        return ok(subscribers=found)
+        return _subscribers_answer(found, b"")
     cursor = encode_page_key(*last)
     where = f"/v2/products/{path['product_id']}/subscribers"
-    return ok(subscribers=found, next_page_key=cursor,
-              next_page_url=_next_page_url(where, args, cursor))
+    return _subscribers_answer(found, b',"next_page_key":' + dumps(cursor)
+                               + b',"next_page_url":'
+                               + dumps(_next_page_url(where, args, cursor)))
+
+
+def _subscribers_answer(found: list[bytes], tail: bytes) -> Answer:
+    # Each subscriber keeps its encoding until it changes: the page is joined bytes.
+    return 200, JSONBytes(b'{"success":true,"subscribers":[' + b",".join(found) + b"]"
+                          + tail + b"}")
 
 
 def get_subscriber(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:

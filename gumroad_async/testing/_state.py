@@ -16,12 +16,13 @@ import secrets
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
+from gumroad_async._json import dumps
 from gumroad_async.testing._sales import SALES_PER_PAGE, SELLER_ID, SaleRow, SalesBook
 from gumroad_async.testing._wire import iso_utc
 
-__all__ = ["SALES_PER_PAGE", "SELLER_ID", "Caller", "FakeState", "new_id", "timestamp"]
+__all__ = ["SALES_PER_PAGE", "SELLER_ID", "Caller", "FakeState", "Record", "new_id", "timestamp"]
 
 SUBSCRIBERS_PER_PAGE = 100  # subscribers_controller.rb RESULTS_PER_PAGE
 _OFFER_CODE_NAME = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9_-]*")
@@ -36,6 +37,67 @@ class Caller(NamedTuple):
 
     scopes: frozenset[str]
     app: str | None = None
+
+
+class Record(dict[str, Any]):
+    """A JSON object that keeps its encoding until one of its keys is set or removed.
+
+    (Assign a field to change it: a nested list changed in place is not seen.)
+    """
+
+    __slots__ = ("_encoded", "_listed")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._encoded: bytes | None = None
+        self._listed: tuple[bytes, str, bool, str | None] | None = None
+
+    def encoded(self) -> bytes:
+        if self._encoded is None:
+            self._encoded = dumps(dict(self))
+        return self._encoded
+
+    def listed(self) -> tuple[bytes, str, bool, str | None]:
+        """What a subscriber listing reads: the encoding, the purchase e-mail (lower
+        case), whether it failed or ended, and when it is cancelled (if it is)."""
+        if self._encoded is None or self._listed is None:
+            cancelled = self.get("cancelled_at")
+            self._listed = (self.encoded(), str(self.get("email") or "").lower(),
+                            bool(self.get("failed_at") or self.get("ended_at")),
+                            None if not cancelled else timestamp(cancelled))
+        return self._listed
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._encoded = None
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._encoded = None
+        super().__delitem__(key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._encoded = None
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self._encoded = None
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[str, Any]:
+        self._encoded = None
+        return super().popitem()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._encoded = None
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        self._encoded = None
+        super().clear()
+
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
+        self._encoded = None
+        return super().__ior__(other)
 
 
 def new_id(rng: random.Random | None = None) -> str:
@@ -91,7 +153,7 @@ class FakeState:
         #: Products that ship (``is_physical``): without SKUs, their variants are the SKUs.
         self.physical_products: set[str] = set()
         self.sales = SalesBook(self.products, self.physical_products.__contains__)
-        self.subscribers: dict[str, dict[str, Any]] = {}
+        self.subscribers: dict[str, Record] = {}
         self._subscriber_keys: dict[str, tuple[int, int]] = {}
         self._product_subscribers: dict[str, list[tuple[int, int, str]]] = {}
         self.licenses: dict[str, dict[str, Any]] = {}
@@ -298,7 +360,7 @@ class FakeState:
         epoch = _epoch(created_at)
         number = len(self._subscriber_keys) + 1
         email = user_email or f"member{len(self.subscribers)}@example.com"
-        subscriber: dict[str, Any] = {
+        subscriber = Record({
             "id": subscriber_id,
             "email": fields.pop("email", email),
             "product_id": product["id"],
@@ -315,7 +377,7 @@ class FakeState:
             "failed_at": None,
             "free_trial_ends_at": None,
             "status": "alive",
-        }
+        })
         subscriber.update(fields)
         if subscriber.get("license_key") is None:
             subscriber.pop("license_key", None)  # Subscription#as_json: only when present
@@ -328,8 +390,9 @@ class FakeState:
     def product_subscribers(
         self, product_id: str, email: str | None, bound: tuple[float | None, int] | None = None,
         size: int | None = None,
-    ) -> tuple[list[dict[str, Any]], tuple[int, int] | None]:
-        """Active subscribers, ``created_at desc, id desc``, below a decoded cursor; with
+    ) -> tuple[list[bytes], tuple[int, int] | None]:
+        """Active subscribers (their JSON), ``created_at desc, id desc``, below a decoded
+        cursor; with
         ``size``, one page and the ``(epoch, id)`` of its last row when more follow."""
         keys = self._product_subscribers.get(product_id, [])
         high = len(keys)
@@ -340,20 +403,25 @@ class FakeState:
                 return [], None
             high = bisect.bisect_right(keys, (bound_time, float("inf")))
         now = iso_utc(int(time.time()))
-        found: list[dict[str, Any]] = []
+        subscribers = self.subscribers
+        found: list[bytes] = []
         last: tuple[int, int] | None = None
         for index in range(high - 1, -1, -1):
             epoch, number, subscriber_id = keys[index]
             if below is not None and number >= below:
                 continue
-            subscriber = self.subscribers.get(subscriber_id)
-            if subscriber is None or not _active(subscriber, now):
+            subscriber = subscribers.get(subscriber_id)
+            if subscriber is None:
                 continue
-            if email is not None and str(subscriber.get("email", "")).lower() != email:
+            encoded, purchase_email, gone, cancelled = subscriber.listed()
+            # Subscription.active: not failed, not ended, not cancelled (or not yet).
+            if gone or (cancelled is not None and cancelled <= now):
+                continue
+            if email is not None and purchase_email != email:
                 continue
             if size is not None and len(found) == size:
                 return found, last
-            found.append(subscriber)
+            found.append(encoded)
             last = (epoch, number)
         return found, None
 
@@ -475,10 +543,11 @@ class FakeState:
         span = int((datetime.combine(end, datetime.min.time()) -
                     datetime.combine(start, datetime.min.time())).total_seconds())
         origin = int(datetime.combine(start, datetime.min.time(), tzinfo=UTC).timestamp())
+        spread, choose, pick = max(span, 1), rng.random, rng.choice
         self.sales.bulk_add(
-            (origin + rng.randrange(max(span, 1)), new_id(rng), product["id"],
-             f"{rng.choice(_FIRST_NAMES)}{rng.randrange(100_000)}@example.com", product["price"])
-            for product in (made[rng.randrange(len(made))] for _ in range(sales))
+            (origin + int(choose() * spread), new_id(rng), product["id"],
+             f"{pick(_FIRST_NAMES)}{int(choose() * 100_000)}@example.com", product["price"])
+            for product in (made[int(choose() * len(made))] for _ in range(sales))
         )
         start_time = datetime.fromtimestamp(origin, UTC)
         for i in range(subscribers):

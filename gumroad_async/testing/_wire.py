@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import re
-from datetime import UTC, date, datetime, timedelta, tzinfo
+import time
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,10 +20,12 @@ __all__ = [
     "daystamp",
     "decode_page_key",
     "decrypt_numeric",
+    "distance_text",
     "encode_page_key",
     "encrypt_numeric",
     "external_id_decodes",
     "format_money",
+    "march_year",
     "refund_amount_cents",
     "time_ago_in_words",
 ]
@@ -68,8 +72,7 @@ class PageKeyError(ValueError):
 def encode_page_key(epoch: int, number: int) -> str:
     """``Api::V2::BaseController#encode_page_key``: ``created_at.to_fs(:usec)`` (UTC digits
     to the microsecond), ``-``, the obfuscated numeric id of the page's last record."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return f"{moment:%Y%m%d%H%M%S}000000-{encrypt_numeric(number)}"
+    return f"{time.strftime('%Y%m%d%H%M%S', time.gmtime(epoch))}000000-{encrypt_numeric(number)}"
 
 
 _LEADING_INT = re.compile(r"\s*[-+]?\d+")
@@ -91,6 +94,9 @@ def decode_page_key(key: str) -> tuple[float | None, int]:
     public = int(found.group()) if found else 0  # Ruby's String#to_i
     if public == 0:
         raise PageKeyError("Invalid page_key.")
+    # The shape the server writes, read without a regular expression.
+    if len(date_part) == 20 and date_part.isascii() and date_part.isdigit():
+        return _parse_time(f"{date_part[:14]}.{date_part[14:]}"), decrypt_numeric(public)
     return _parse_time(re.sub(r"(\d{6})\Z", r".\1", date_part)), decrypt_numeric(public)
 
 
@@ -138,17 +144,35 @@ def refund_amount_cents(amount_cents: str, currency: str) -> int:
     return int(amount * factor)
 
 
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+           "Dec")
+_OFFSETS: dict[int, int] = {}
+
+
 def daystamp(epoch: int) -> str:
     """``created_at.in_time_zone(seller.timezone).to_fs(:long_formatted_datetime)``:
     ``"%e %b %Y %l:%M %p"``, e.g. ``" 5 Jan 2021 11:38 AM"``."""
-    moment = datetime.fromtimestamp(epoch, SELLER_TIME_ZONE)
-    hour = moment.hour % 12 or 12
-    return f"{moment.day:2d} {moment:%b %Y} {hour:2d}:{moment:%M %p}"
+    hour = epoch // 3600
+    offset = _OFFSETS.get(hour)
+    if offset is None:  # the zone's offset changes on the hour: one lookup per hour
+        delta = datetime.fromtimestamp(epoch, SELLER_TIME_ZONE).utcoffset()
+        offset = _OFFSETS[hour] = int(delta.total_seconds()) if delta else 0
+    local = time.gmtime(epoch + offset)
+    twelve = local.tm_hour % 12 or 12
+    noon = "PM" if local.tm_hour >= 12 else "AM"
+    return (f"{local.tm_mday:2d} {_MONTHS[local.tm_mon]} {local.tm_year} {twelve:2d}:"
+            f"{local.tm_min:02d} {noon}")
 
 
 def time_ago_in_words(epoch: float, now: float) -> str:
     """Rails' ``"#{time_ago_in_words(created_at)} ago"`` (``distance_of_time_in_words``)."""
-    minutes = round(abs(now - epoch) / 60)
+    start, end = min(epoch, now), max(epoch, now)
+    return distance_text(round((end - start) / 60), march_year(start), march_year(end) - 1)
+
+
+def distance_text(minutes: int, from_year: int, to_year: int) -> str:
+    """``distance_of_time_in_words`` for a distance in minutes, then `` ago``; past a year
+    the leap days between ``from_year`` and ``to_year`` count, as in Rails."""
     if minutes <= 1:
         text = "less than a minute" if minutes == 0 else "1 minute"
     elif minutes < 45:
@@ -167,16 +191,26 @@ def time_ago_in_words(epoch: float, now: float) -> str:
     elif minutes < 525600:
         text = f"{round(minutes / 43200)} months"
     else:
-        text = _years(min(epoch, now), max(epoch, now), minutes)
+        text = _years(minutes, from_year, to_year)
     return f"{text} ago"
 
 
-def _years(start: float, end: float, minutes: int) -> str:
-    first, last = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
-    from_year = first.year + (1 if first.month >= 3 else 0)
-    to_year = last.year - (1 if last.month < 3 else 0)
-    leap_days = sum(1 for y in range(from_year, to_year + 1)
-                    if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0))
+# March 1st of each year (UTC): where a year's leap day is behind or ahead of a time.
+_MARCH_FIRST_YEAR0 = 1900
+_MARCH_FIRSTS = [datetime(y, 3, 1, tzinfo=UTC).timestamp() for y in range(1900, 2201)]
+
+
+def march_year(epoch: float) -> int:
+    """The first year whose leap day comes after ``epoch`` (Rails' ``from_year``)."""
+    return _MARCH_FIRST_YEAR0 + bisect.bisect_right(_MARCH_FIRSTS, epoch)
+
+
+def _leaps(year: int) -> int:
+    return year // 4 - year // 100 + year // 400
+
+
+def _years(minutes: int, from_year: int, to_year: int) -> str:
+    leap_days = max(0, _leaps(to_year) - _leaps(from_year - 1))
     years, remainder = divmod(minutes - leap_days * 1440, 525600)
     if remainder < 131400:
         return f"about {years} year{'s' if years > 1 else ''}"
@@ -192,5 +226,4 @@ def midnight_epoch(day: date) -> int:
 
 def iso_utc(epoch: int) -> str:
     """``created_at`` as the server's JSON writes it (``time_precision = 0``)."""
-    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=epoch)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
