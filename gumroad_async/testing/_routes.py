@@ -802,13 +802,20 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+_STATIC: dict[tuple[str, tuple[str, ...]], Route] = {}
 _BY_SHAPE: dict[tuple[str, int], list[Route]] = {}
 for _route in ROUTES:
-    _BY_SHAPE.setdefault((_route.method, len(_route.segments)), []).append(_route)
+    if any(s.startswith(":") for s in _route.segments):
+        _BY_SHAPE.setdefault((_route.method, len(_route.segments)), []).append(_route)
+    else:
+        _STATIC[(_route.method, _route.segments)] = _route
 
 
 def match_route(method: str, segments: tuple[str, ...]) -> tuple[Route, dict[str, str]] | None:
     """The route for a request, and its path variables; ``None`` when nothing matches."""
+    static = _STATIC.get((method, segments))
+    if static is not None:
+        return static, {}
     for route in _BY_SHAPE.get((method, len(segments)), ()):
         found = route.match(segments)
         if found is not None:

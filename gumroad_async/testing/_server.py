@@ -26,6 +26,7 @@ _NOT_FOUND = dumps({"success": False, "error": "Not found"})  # ApplicationContr
 # The application behind tokens made with `add_token`: resource subscriptions they create
 # can be deleted by any of them, as with one app's tokens on the real service.
 _PERSONAL_APP = "fake-personal-app"
+_NO_CALLER = Caller(frozenset())
 _EMPTY = b""
 
 
@@ -432,7 +433,7 @@ class FakeGumroad:
         if found is None:
             return self._respond(404, _NOT_FOUND, content_type="application/json")
         route, variables = found
-        caller = Caller(frozenset())
+        caller = _NO_CALLER
         if route.scope is not None:
             known = self._caller(headers, args)
             refusal = self._refuse_token(known, route.scope)
