@@ -594,9 +594,10 @@ def list_subscribers(state: FakeState, path: dict[str, str], args: dict[str, str
         except PageKeyError as exc:
             return bad_request(str(exc))
     if args.get("paginated") not in ("1", "true") and bound is None:
-        found, _ = state.product_subscribers(product["id"], email)
+        found, _ = state.subscriptions.page(product["id"], email)
         return _subscribers_answer(found, b"")
-    found, last = state.product_subscribers(product["id"], email, bound, SUBSCRIBERS_PER_PAGE)
+    found, last = state.subscriptions.page(product["id"], email, bound,
+                                           SUBSCRIBERS_PER_PAGE)
     if last is None:
         return _subscribers_answer(found, b"")
     cursor = encode_page_key(*last)

@@ -9,22 +9,23 @@ product.
 from __future__ import annotations
 
 import base64
-import bisect
 import random
 import re
 import secrets
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple, Self
+from typing import Any, NamedTuple
 
-from gumroad_async._json import dumps
 from gumroad_async.testing._sales import SALES_PER_PAGE, SELLER_ID, SaleRow, SalesBook
+from gumroad_async.testing._subscribers import SUBSCRIBERS_PER_PAGE, Record, SubscriberBook
 from gumroad_async.testing._wire import iso_utc
 
-__all__ = ["SALES_PER_PAGE", "SELLER_ID", "Caller", "FakeState", "Record", "new_id", "timestamp"]
+__all__ = [
+    "SALES_PER_PAGE", "SELLER_ID", "SUBSCRIBERS_PER_PAGE", "Caller", "FakeState", "new_id",
+    "timestamp",
+]
 
-SUBSCRIBERS_PER_PAGE = 100  # subscribers_controller.rb RESULTS_PER_PAGE
 _OFFER_CODE_NAME = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9_-]*")
 _FIRST_NAMES = ("ada", "brook", "calvin", "dana", "eli", "fern", "gus", "hana", "ivo", "jun")
 #: The token scopes that let `GET /v2/user` show the e-mail (`User::AsJson#valid_api_scope?`).
@@ -37,67 +38,6 @@ class Caller(NamedTuple):
 
     scopes: frozenset[str]
     app: str | None = None
-
-
-class Record(dict[str, Any]):
-    """A JSON object that keeps its encoding until one of its keys is set or removed.
-
-    (Assign a field to change it: a nested list changed in place is not seen.)
-    """
-
-    __slots__ = ("_encoded", "_listed")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._encoded: bytes | None = None
-        self._listed: tuple[bytes, str, bool, str | None] | None = None
-
-    def encoded(self) -> bytes:
-        if self._encoded is None:
-            self._encoded = dumps(dict(self))
-        return self._encoded
-
-    def listed(self) -> tuple[bytes, str, bool, str | None]:
-        """What a subscriber listing reads: the encoding, the purchase e-mail (lower
-        case), whether it failed or ended, and when it is cancelled (if it is)."""
-        if self._encoded is None or self._listed is None:
-            cancelled = self.get("cancelled_at")
-            self._listed = (self.encoded(), str(self.get("email") or "").lower(),
-                            bool(self.get("failed_at") or self.get("ended_at")),
-                            None if not cancelled else timestamp(cancelled))
-        return self._listed
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._encoded = None
-        super().__setitem__(key, value)
-
-    def __delitem__(self, key: str) -> None:
-        self._encoded = None
-        super().__delitem__(key)
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        self._encoded = None
-        super().update(*args, **kwargs)
-
-    def pop(self, *args: Any) -> Any:
-        self._encoded = None
-        return super().pop(*args)
-
-    def popitem(self) -> tuple[str, Any]:
-        self._encoded = None
-        return super().popitem()
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        self._encoded = None
-        return super().setdefault(key, default)
-
-    def clear(self) -> None:
-        self._encoded = None
-        super().clear()
-
-    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
-        self._encoded = None
-        return super().__ior__(other)
 
 
 def new_id(rng: random.Random | None = None) -> str:
@@ -119,14 +59,6 @@ def _epoch(value: datetime | str | None) -> int:
 def timestamp(value: datetime | str | None) -> str:
     """ISO 8601 UTC with a ``Z``, to the second, as the server's JSON writes times."""
     return iso_utc(_epoch(value))
-
-
-def _active(subscriber: dict[str, Any], now: str) -> bool:
-    # Subscription.active: not failed, not ended, not cancelled (or cancelled from later on).
-    if subscriber.get("failed_at") or subscriber.get("ended_at"):
-        return False
-    cancelled = subscriber.get("cancelled_at")
-    return not cancelled or timestamp(cancelled) > now
 
 
 class FakeState:
@@ -153,9 +85,8 @@ class FakeState:
         #: Products that ship (``is_physical``): without SKUs, their variants are the SKUs.
         self.physical_products: set[str] = set()
         self.sales = SalesBook(self.products, self.physical_products.__contains__)
-        self.subscribers: dict[str, Record] = {}
-        self._subscriber_keys: dict[str, tuple[int, int]] = {}
-        self._product_subscribers: dict[str, list[tuple[int, int, str]]] = {}
+        self.subscriptions = SubscriberBook()
+        self.subscribers: dict[str, Record] = self.subscriptions.records
         self.licenses: dict[str, dict[str, Any]] = {}
         self.offer_codes: dict[str, dict[str, Any]] = {}
         self.variant_categories: dict[str, dict[str, Any]] = {}
@@ -358,7 +289,7 @@ class FakeState:
         product = self._product_for_sale(product_id)
         subscriber_id = id or new_id()
         epoch = _epoch(created_at)
-        number = len(self._subscriber_keys) + 1
+        number = len(self.subscribers) + 1
         email = user_email or f"member{len(self.subscribers)}@example.com"
         subscriber = Record({
             "id": subscriber_id,
@@ -381,49 +312,8 @@ class FakeState:
         subscriber.update(fields)
         if subscriber.get("license_key") is None:
             subscriber.pop("license_key", None)  # Subscription#as_json: only when present
-        self.subscribers[subscriber_id] = subscriber
-        self._subscriber_keys[subscriber_id] = (epoch, number)
-        bisect.insort(self._product_subscribers.setdefault(product["id"], []),
-                      (epoch, number, subscriber_id))
+        self.subscriptions.add(subscriber, product["id"], epoch)
         return subscriber
-
-    def product_subscribers(
-        self, product_id: str, email: str | None, bound: tuple[float | None, int] | None = None,
-        size: int | None = None,
-    ) -> tuple[list[bytes], tuple[int, int] | None]:
-        """Active subscribers (their JSON), ``created_at desc, id desc``, below a decoded
-        cursor; with
-        ``size``, one page and the ``(epoch, id)`` of its last row when more follow."""
-        keys = self._product_subscribers.get(product_id, [])
-        high = len(keys)
-        below = None
-        if bound is not None:
-            bound_time, below = bound
-            if bound_time is None:
-                return [], None
-            high = bisect.bisect_right(keys, (bound_time, float("inf")))
-        now = iso_utc(int(time.time()))
-        subscribers = self.subscribers
-        found: list[bytes] = []
-        last: tuple[int, int] | None = None
-        for index in range(high - 1, -1, -1):
-            epoch, number, subscriber_id = keys[index]
-            if below is not None and number >= below:
-                continue
-            subscriber = subscribers.get(subscriber_id)
-            if subscriber is None:
-                continue
-            encoded, purchase_email, gone, cancelled = subscriber.listed()
-            # Subscription.active: not failed, not ended, not cancelled (or not yet).
-            if gone or (cancelled is not None and cancelled <= now):
-                continue
-            if email is not None and purchase_email != email:
-                continue
-            if size is not None and len(found) == size:
-                return found, last
-            found.append(encoded)
-            last = (epoch, number)
-        return found, None
 
     # -- licenses ---------------------------------------------------------------------
     def add_license(

@@ -26,6 +26,7 @@ __all__ = [
     "external_id_decodes",
     "format_money",
     "march_year",
+    "parse_timestamp",
     "refund_amount_cents",
     "time_ago_in_words",
 ]
@@ -217,6 +218,12 @@ def _years(minutes: int, from_year: int, to_year: int) -> str:
     if remainder < 394200:
         return f"over {years} year{'s' if years > 1 else ''}"
     return f"almost {years + 1} years"
+
+
+def parse_timestamp(value: str) -> float:
+    """An ISO 8601 time (``Z`` or an offset; UTC when it has neither) as epoch seconds."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def midnight_epoch(day: date) -> int:

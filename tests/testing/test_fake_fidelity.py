@@ -452,3 +452,33 @@ async def test_pings_reach_a_receiver_with_escaped_names(fake: FakeGumroad) -> N
     assert b"custom_fields%5BSize+%255BEU%255D%5D=42" in body
     assert form["custom_fields[Size %5BEU%5D]"] == "42"
     assert form["variants[Colour %5Bmain%5D]"] == "red"
+
+
+async def test_subscriber_listing_follows_changes(fake: FakeGumroad, http: aiohttp.ClientSession
+                                                  ) -> None:
+    pid = fake.add_product(name="Club")["id"]
+    made = [fake.add_subscriber(product_id=pid, created_at=f"2024-01-01T00:{i:02d}:00Z")
+            for i in range(5)]
+    path = f"/v2/products/{pid}/subscribers"
+    _, before = await call(http, fake, "GET", path)
+    assert len(before["subscribers"]) == 5
+    made[2]["ended_at"] = "2024-06-01T00:00:00Z"  # a change to the record is seen
+    made[3]["user_requested_cancellation_at"] = "2024-06-01T00:00:00Z"
+    _, after = await call(http, fake, "GET", path)
+    assert [s["id"] for s in after["subscribers"]] == [made[i]["id"] for i in (4, 3, 1, 0)]
+    assert after["subscribers"][1]["user_requested_cancellation_at"] == "2024-06-01T00:00:00Z"
+
+
+async def test_subscriber_cursor_skips_an_older_record_with_a_higher_id(
+    fake: FakeGumroad, http: aiohttp.ClientSession
+) -> None:
+    pid = fake.add_product(name="Club")["id"]
+    made = [fake.add_subscriber(product_id=pid, created_at=f"2024-01-01T{i // 60:02d}:{i % 60:02d}:00Z")
+            for i in range(102)]
+    backdated = fake.add_subscriber(product_id=pid, created_at="2024-01-01T00:00:30Z")
+    path = f"/v2/products/{pid}/subscribers"
+    _, first = await call(http, fake, "GET", path, params={"paginated": "true"})
+    _, second = await call(http, fake, "GET", path, params={"page_key": first["next_page_key"]})
+    seen = [s["id"] for s in first["subscribers"] + second["subscribers"]]
+    assert backdated["id"] not in seen and len(seen) == 102
+    assert seen == [s["id"] for s in reversed(made)]
