@@ -243,7 +243,7 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
 
 
 #: Key orders remembered per record class; past that, the generic function does the work.
-_MAX_SHAPES = 32
+_MAX_SHAPES = 64
 _MAX_SHAPE_KEYS = 200
 
 
