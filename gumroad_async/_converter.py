@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
+from gumroad_async.records._base import WIRE_NAME
+
 __all__ = ["converter", "structure", "to_wire_dict"]
 
 T = TypeVar("T")
@@ -193,7 +195,7 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
 
     _RECORD_HOOKS[cls] = structure_record
     declared = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var, arg-type]
-    names = [f.name for f in declared if f.name != "extra"]
+    names = [_wire_name(f) for f in declared if f.name != "extra"]
     namespace: dict[str, Any] = {
         "_cls": cls,
         "_names": frozenset(names),
@@ -214,7 +216,7 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
             continue
         namespace[f"_h{i}"] = _hook_for(field.type)
         plain = _plain_type(field.type)
-        name = repr(field.name)
+        name = repr(_wire_name(field))
         lines.append(f"    v{i} = get({name})")
         if plain is None:
             lines.append(f"    if v{i} is not None:")
@@ -227,7 +229,7 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
             f"            extra[{name}] = v{i}",
             f"        v{i} = c",
         ]
-        call.append(f"{field.name}=v{i}")
+        call.append(f"{field.alias}=v{i}")
     # Keyword arguments in declaration order, with interned literal names: CPython binds
     # those by pointer comparison; the server's key order would cost a scan per argument.
     lines.append(f"    return _cls({', '.join(call)}, extra=_proxy(extra))")
@@ -241,7 +243,7 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
 
 
 #: Key orders remembered per record class; past that, the generic function does the work.
-_MAX_SHAPES = 32
+_MAX_SHAPES = 64
 _MAX_SHAPE_KEYS = 200
 
 
@@ -257,48 +259,116 @@ def _by_shape(
     """
     shapes: dict[tuple[str, ...], Callable[[Any], T | None]] = {}
 
+    # The previous record's shape: a page's records share one, and comparing the keys
+    # with it is cheaper than hashing them for the lookup.
+    # One tuple, replaced in one store, so that threads never pair keys with another
+    # shape's function.
+    last: tuple[tuple[str, ...], Callable[[Any], T | None]] = ((), generic)
+
     def structure_by_shape(data: Any) -> T | None:
+        nonlocal last
         if type(data) is not dict:
             return generic(data)
         keys = tuple(data)
+        last_keys, last_shaped = last
+        if keys == last_keys:
+            return last_shaped(data)
         shaped = shapes.get(keys)
         if shaped is None:
             if len(shapes) >= _MAX_SHAPES or len(keys) > _MAX_SHAPE_KEYS:
                 return generic(data)
-            shaped = shapes[keys] = _shape_function(cls, declared, keys)
+            checked = _shape_function(cls, declared, keys)
+            shaped = shapes[keys] = _typed_function(cls, declared, keys, data, checked)
+        last = (keys, shaped)
         return shaped(data)
 
     return structure_by_shape
 
 
-def _shape_function(
-    cls: type[T], declared: Sequence[attrs.Attribute[Any]], keys: tuple[str, ...]
+#: Value-type variants learnt per key order (a field sent as null in some records, a number
+#: sent as 4 or 4.5); past that, records of other types take the checked function.
+_MAX_TYPINGS = 4
+
+
+def _typed_function(
+    cls: type[T],
+    declared: Sequence[attrs.Attribute[Any]],
+    keys: tuple[str, ...],
+    data: dict[str, Any],
+    checked: Callable[[Any], T | None],
+    learnt: int = 1,
 ) -> Callable[[Any], T | None]:
+    """The function for ``data``'s key order and value types: a server sends most records
+    of a kind with the same types, so it converts only what needs converting. A record of
+    other types teaches the next variant (up to ``_MAX_TYPINGS``), then goes to ``checked``.
+    """
+    typed = tuple(map(type, data.values()))
+    function = _shape_function(cls, declared, keys, typed, checked)
+    if learnt < _MAX_TYPINGS:
+
+        def learn(other: Any) -> T | None:
+            following = _typed_function(cls, declared, keys, other, checked, learnt + 1)
+            function.__globals__["_fallback"] = following  # the next miss goes there
+            return following(other)
+
+        function.__globals__["_fallback"] = learn
+    return function
+
+
+def _shape_function(
+    cls: type[T],
+    declared: Sequence[attrs.Attribute[Any]],
+    keys: tuple[str, ...],
+    typed: tuple[type, ...] | None = None,
+    fallback: Callable[[Any], T | None] | None = None,
+) -> Callable[[Any], T | None]:
+    """The function for one key order. With ``typed`` (the value types of each key), it is
+    for values of exactly those types: it converts only the values whose type is not already
+    their field's, and hands any other record to ``fallback``, which checks every value."""
     position = {key: index for index, key in enumerate(keys)}
+    twin = _mutable_twin(cls)
     namespace: dict[str, Any] = {
         "_cls": cls, "_new": object.__new__, "_proxy": types.MappingProxyType,
+        "_empty": _EMPTY_EXTRA, "_twin": twin, "_fallback": fallback,
     }
-    lines = ["def shaped(data):", "    extra = {}"]
+    lines = ["def shaped(data):"]
     if keys:
         unpack = ", ".join(f"a{i}" for i in range(len(keys)))
         lines.append(f"    ({unpack},) = data.values()")
-    known = {f.name for f in declared}
+    if typed is not None and keys:
+        # One inline identity test per value (CPython specialises ``type(x)``): cheaper
+        # than building the tuple of the record's types to compare.
+        tests = []
+        for index, kind in enumerate(typed):
+            if kind is type(None):
+                tests.append(f"a{index} is not None")
+            else:
+                namespace[f"_T{index}"] = kind
+                tests.append(f"type(a{index}) is not _T{index}")
+        lines += [f"    if {' or '.join(tests)}:", "        return _fallback(data)"]
+    lines.append("    extra = {}")
+    known = {_wire_name(f) for f in declared}
     for index, key in enumerate(keys):
         if key not in known or key == "extra":
             lines.append(f"    extra[{key!r}] = a{index}")
-    values: list[str] = []
+    values: list[tuple[int, attrs.Attribute[Any], str]] = []
     for number, field in enumerate(declared):
-        namespace[f"_s{number}"] = getattr(cls, field.name).__set__
         if field.name == "extra":
-            values.append("_proxy(extra)")
+            values.append((number, field, "_proxy(extra) if extra else _empty"))
             continue
-        if field.name not in position:
-            values.append("None")
+        wire = _wire_name(field)
+        if wire not in position:
+            values.append((number, field, "None"))
             continue
-        index = position[field.name]
+        index = position[wire]
         namespace[f"_h{number}"] = _hook_for(field.type)
         plain = _plain_type(field.type)
-        if plain is None:
+        if typed is not None:
+            if typed[index] is type(None) or _taken_as_is(field.type, typed[index]):
+                values.append((number, field, f"a{index}"))  # already what the field holds
+                continue
+            check = "True"
+        elif plain is None:
             check = f"a{index} is not None"
         else:
             namespace[f"_t{number}"] = plain
@@ -307,17 +377,70 @@ def _shape_function(
             f"    if {check}:",
             f"        c = _h{number}(a{index})",
             "        if c is None:",
-            f"            extra[{field.name!r}] = a{index}",
+            f"            extra[{wire!r}] = a{index}",
             f"        a{index} = c",
         ]
-        values.append(f"a{index}")
-    lines.append("    record = _new(_cls)")
-    lines += [f"    _s{number}(record, {value})" for number, value in enumerate(values)]
+        values.append((number, field, f"a{index}"))
+    if twin is not None:
+        # Plain attribute stores on a mutable class of the same layout, then the record's
+        # class: CPython specialises these stores (about 30 ns each, against 130 ns for a
+        # slot descriptor's __set__ call), which is most of the cost of a wide record.
+        lines.append("    record = _new(_twin)")
+        lines += [f"    record.{field.name} = {value}" for _, field, value in values]
+        lines.append("    record.__class__ = _cls")
+    else:
+        lines.append("    record = _new(_cls)")
+        for number, field, value in values:
+            namespace[f"_s{number}"] = getattr(cls, field.name).__set__
+            lines.append(f"    _s{number}(record, {value})")
     lines.append("    return record")
     source = "\n".join(lines)
     exec(compile(source, f"<gumroad_async record {cls.__qualname__} by shape>", "exec"), namespace)
     shaped: Callable[[Any], T | None] = namespace["shaped"]
     return shaped
+
+
+def _taken_as_is(tp: Any, kind: type) -> bool:
+    """Whether a value of type ``kind`` is stored as it is in a field of type ``tp``."""
+    if kind is _plain_type(tp):
+        return True
+    hook = _hook_for(tp)
+    if hook is _identity:  # ``Any``
+        return True
+    if kind is dict and typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        tp = members[0] if len(members) == 1 else tp
+    # A JSON object for a ``Mapping[str, Any]`` field: ``_map`` would return it unchanged.
+    return kind is dict and typing.get_origin(tp) in (dict, Mapping) and (
+        typing.get_args(tp)[1:] in ((Any,), ())
+    )
+
+
+_EMPTY_EXTRA: Mapping[str, Any] = types.MappingProxyType({})
+_TWINS: dict[type, type | None] = {}
+
+
+def _mutable_twin(cls: type) -> type | None:
+    """A plain class with ``cls``'s slot layout (``None`` if CPython would not allow an
+    instance of it to become a ``cls``): instances are filled, then given ``cls``."""
+    if cls in _TWINS:
+        return _TWINS[cls]
+    twin: type | None = type(f"_{cls.__name__}Builder", (object,), {
+        "__slots__": cls.__dict__["__slots__"], "__module__": __name__,
+    })
+    try:
+        probe: Any = object.__new__(twin)  # type: ignore[arg-type]
+        probe.__class__ = cls
+    except TypeError:
+        twin = None
+    _TWINS[cls] = twin
+    return twin
+
+
+def _wire_name(field: attrs.Attribute[Any]) -> str:
+    """The key a field travels under: its name, unless that is not a Python name."""
+    wire: str = field.metadata.get(WIRE_NAME, field.name)
+    return wire
 
 
 def _plain_slots(cls: type, declared: Sequence[attrs.Attribute[Any]]) -> bool:
@@ -377,6 +500,6 @@ def to_wire_dict(record: Any) -> dict[str, Any]:
             continue
         value = getattr(record, field.name)
         if value is not None:
-            out[field.name] = _unstructure_value(value)
+            out[_wire_name(field)] = _unstructure_value(value)
     out.update(getattr(record, "extra", {}))
     return out

@@ -8,14 +8,20 @@ __all__ = ["Scope"]
 
 
 class Scope(enum.StrEnum):
-    """A Gumroad OAuth scope. ``ACCOUNT`` grants everything."""
+    """A Gumroad OAuth scope (``config/initializers/doorkeeper.rb`` of the server).
 
-    VIEW_PROFILE = "view_profile"
+    ``VIEW_PUBLIC`` is the default; reads of products, the user, offer codes, custom
+    fields, variant categories, variants and SKUs accept any public scope. ``ACCOUNT`` is
+    the broad legacy scope of Gumroad's CLI.
+    """
+
     VIEW_PUBLIC = "view_public"
+    VIEW_PROFILE = "view_profile"
     EDIT_PRODUCTS = "edit_products"
     VIEW_SALES = "view_sales"
     MARK_SALES_AS_SHIPPED = "mark_sales_as_shipped"
     REFUND_SALES = "refund_sales"
-    EDIT_SALES = "edit_sales"
+    REVENUE_SHARE = "revenue_share"
+    IFTTT = "ifttt"
     ACCOUNT = "account"
 

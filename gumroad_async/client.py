@@ -11,9 +11,9 @@ import aiohttp
 from gumroad_async import _constants as defaults
 from gumroad_async._transport import Transport
 from gumroad_async.services import (
+    BatchOfferCodesService,
     CustomFieldsService,
     LicensesService,
-    OfferCodesService,
     ProductsService,
     ResourceSubscriptionsService,
     SalesService,
@@ -84,7 +84,7 @@ class GumroadClient:
         self.products = ProductsService(transport)
         self.variant_categories = VariantCategoriesService(transport)
         self.variants = VariantsService(transport)
-        self.offer_codes = OfferCodesService(transport)
+        self.offer_codes = BatchOfferCodesService(transport)
         self.custom_fields = CustomFieldsService(transport)
         self.sales = SalesService(transport)
         self.subscribers = SubscribersService(transport)

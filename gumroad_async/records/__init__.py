@@ -4,7 +4,13 @@ Fields are named as on the wire; a documented field the server did not send read
 fields the record does not declare are kept in ``.extra`` (a read-only mapping).
 """
 
-from gumroad_async.records.common import Affiliate, Card, SaleOfferCode
+from gumroad_async.records.common import (
+    Affiliate,
+    Card,
+    PurchasingPowerParity,
+    SaleOfferCode,
+    Upsell,
+)
 from gumroad_async.records.products import (
     CustomField,
     OfferCode,
@@ -12,6 +18,7 @@ from gumroad_async.records.products import (
     ProductVariant,
     ProductVariantOption,
     RecurrencePrice,
+    Sku,
     Variant,
     VariantCategory,
 )
@@ -34,11 +41,14 @@ __all__ = [
     "Product",
     "ProductVariant",
     "ProductVariantOption",
+    "PurchasingPowerParity",
     "RecurrencePrice",
     "ResourceSubscription",
     "Sale",
     "SaleOfferCode",
+    "Sku",
     "Subscriber",
+    "Upsell",
     "User",
     "Variant",
     "VariantCategory",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gumroad_async.records._base import extra_field, record
+from gumroad_async.records._base import extra_field, record, wire_field
 
 __all__ = [
     "CustomField",
@@ -14,6 +14,7 @@ __all__ = [
     "ProductVariant",
     "ProductVariantOption",
     "RecurrencePrice",
+    "Sku",
     "Variant",
     "VariantCategory",
 ]
@@ -26,6 +27,10 @@ class RecurrencePrice:
     price_cents: int | None = None
     suggested_price_cents: int | None = None
     purchasing_power_parity_prices: Mapping[str, int] | None = None
+    # Sent by the variant endpoints (``recurrence_price_values(for_edit: true)``).
+    enabled: bool | None = None
+    price: str | None = None
+    suggested_price: str | None = None
     extra: Mapping[str, Any] = extra_field()
 
 
@@ -38,6 +43,7 @@ class ProductVariantOption:
     purchasing_power_parity_prices: Mapping[str, int] | None = None
     is_pay_what_you_want: bool | None = None
     recurrence_prices: Mapping[str, RecurrencePrice] | None = None
+    url: str | None = None  # deprecated, always null
     extra: Mapping[str, Any] = extra_field()
 
 
@@ -52,9 +58,13 @@ class ProductVariant:
 
 @record
 class Product:
-    """A product. Money is in cents (``price``); ``sales_usd_cents`` too."""
+    """A product. Money is in cents (``price``); ``sales_usd_cents`` too.
+
+    ``sales_count`` and ``sales_usd_cents`` come only with the ``view_sales`` scope.
+    """
 
     id: str | None = None
+    external_id: str | None = None
     name: str | None = None
     description: str | None = None
     price: int | None = None
@@ -83,6 +93,12 @@ class Product:
     sales_count: int | None = None
     sales_usd_cents: int | None = None
     variants: tuple[ProductVariant, ...] | None = None
+    recommendable: bool | None = None
+    rated_as_adult: bool | None = None
+    is_preorder: bool | None = None
+    is_in_preorder_state: bool | None = None
+    release_at: str | None = None
+    custom_delivery_url: str | None = None  # deprecated, always null
     extra: Mapping[str, Any] = extra_field()
 
 
@@ -104,6 +120,28 @@ class Variant:
     description: str | None = None
     price_difference_cents: int | None = None
     max_purchase_count: int | None = None
+    #: Sent for variants of memberships and products with recurring prices.
+    is_customizable_price: bool | None = None
+    recurrence_price_values: Mapping[str, RecurrencePrice] | None = None
+    extra: Mapping[str, Any] = extra_field()
+
+
+@record
+class Sku:
+    """A SKU of a product (``GET /v2/products/:id/skus``): one combination of variants.
+
+    Physical products without SKUs answer their variants here, in the same shape.
+    ``custom_sku`` is the seller's own code, when set.
+    """
+
+    id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    price_difference_cents: int | None = None
+    max_purchase_count: int | None = None
+    custom_sku: str | None = None
+    is_customizable_price: bool | None = None
+    recurrence_price_values: Mapping[str, RecurrencePrice] | None = None
     extra: Mapping[str, Any] = extra_field()
 
 
@@ -113,6 +151,7 @@ class OfferCode:
 
     id: str | None = None
     name: str | None = None
+    code: str | None = None
     amount_cents: int | None = None
     percent_off: int | None = None
     max_purchase_count: int | None = None
@@ -128,4 +167,9 @@ class CustomField:
     name: str | None = None
     required: bool | None = None
     type: str | None = None
+    id: str | None = None
+    #: Whether the field is shared by every product of the seller.
+    global_: bool | None = wire_field("global")
+    collect_per_product: bool | None = None
+    products: tuple[str, ...] | None = None
     extra: Mapping[str, Any] = extra_field()

@@ -1,5 +1,6 @@
 """One service per Gumroad resource; reach them as attributes of ``GumroadClient``."""
 
+from gumroad_async.services._offer_code_batches import BatchOfferCodesService
 from gumroad_async.services.custom_fields import CustomFieldsService
 from gumroad_async.services.licenses import LicensesService
 from gumroad_async.services.offer_codes import OfferCodesService
@@ -12,6 +13,7 @@ from gumroad_async.services.variant_categories import VariantCategoriesService
 from gumroad_async.services.variants import VariantsService
 
 __all__ = [
+    "BatchOfferCodesService",
     "CustomFieldsService",
     "LicensesService",
     "OfferCodesService",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from gumroad_async._converter import record_structurer, structure
 from gumroad_async._pagination import Listing, Page
@@ -33,16 +33,15 @@ def _page_of(payload: dict[str, Any], key: str, cls: type[T]) -> Page[T]:
         raw = []
     if not isinstance(raw, list):
         raise APIError(f"The answer has no {key!r} list.", status=200, body=payload)
-    items = list(map(record_structurer(cls), raw))
-    if any(item is None for item in items):
-        for value, item in zip(raw, items, strict=True):
-            if item is None:
+    # One pass in C: records are always true, and an entry that is not an object is None.
+    items: tuple[T, ...] = tuple(filter(None, map(record_structurer(cls), raw)))
+    if len(items) != len(raw):
+        for value in raw:
+            if not isinstance(value, dict):
                 # Not an object at all: nothing to read. Logged rather than dropped silently.
                 logger.warning("skipping a %s entry that is not an object: %r", key, value)
-        items = [item for item in items if item is not None]
     cursor = payload.get("next_page_key")
-    ready = cast("list[T]", items)  # the None entries are gone
-    return Page(items=tuple(ready), next_page_key=str(cursor) if cursor else None)
+    return Page(items=items, next_page_key=str(cursor) if cursor else None)
 
 
 class Service:

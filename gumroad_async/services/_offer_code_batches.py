@@ -18,7 +18,7 @@ import secrets
 import string
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -30,11 +30,16 @@ from gumroad_async.errors import (
     ServerError,
 )
 from gumroad_async.records import OfferCode
+from gumroad_async.services.offer_codes import OfferCodesService, OfferType, offer_code_fields
 
-if TYPE_CHECKING:
-    from gumroad_async.services.offer_codes import OfferCodesService
-
-__all__ = ["DEFAULT_ALPHABET", "BatchItem", "BatchResult", "create_batch", "delete_batch"]
+__all__ = [
+    "DEFAULT_ALPHABET",
+    "BatchItem",
+    "BatchOfferCodesService",
+    "BatchResult",
+    "create_batch",
+    "delete_batch",
+]
 
 #: Upper-case letters and digits: Gumroad matches codes without regard to case, so mixed
 #: case would only look larger than it is.
@@ -149,7 +154,7 @@ async def create_batch(
     prefix: str = "",
     length: int = 8,
     alphabet: str = DEFAULT_ALPHABET,
-    offer_type: Literal["percent", "fixed"] | None = None,
+    offer_type: OfferType | None = None,
     amount_off: int | float | None = None,
     amount_cents: int | None = None,
     universal: bool = False,
@@ -158,8 +163,7 @@ async def create_batch(
     results: str | os.PathLike[str] | None = None,
     on_progress: Callable[[BatchItem], None] | None = None,
 ) -> BatchResult:
-    """See :meth:`OfferCodesService.create_batch`."""
-    from gumroad_async.services.offer_codes import offer_code_fields
+    """See :meth:`BatchOfferCodesService.create_batch`."""
 
     products = [product_ids] if isinstance(product_ids, str) else list(product_ids)
     if not products:
@@ -289,7 +293,7 @@ async def _create_one(
 async def delete_batch(
     service: OfferCodesService, product_id: str, *, prefix: str, concurrency: int = 4
 ) -> int:
-    """See :meth:`OfferCodesService.delete_batch`."""
+    """See :meth:`BatchOfferCodesService.delete_batch`."""
     product_id = check_id("product_id", product_id)
     prefix = _check_prefix(prefix)
     if not prefix:
@@ -306,3 +310,47 @@ async def delete_batch(
 
     await asyncio.gather(*(remove(code) for code in doomed))
     return len(doomed)
+
+
+class BatchOfferCodesService(OfferCodesService):
+    """``GumroadClient.offer_codes``: the offer code calls, plus batches of them."""
+
+    async def create_batch(
+        self,
+        product_ids: Sequence[str] | str,
+        *,
+        count: int,
+        prefix: str = "",
+        length: int = 8,
+        alphabet: str = DEFAULT_ALPHABET,
+        offer_type: OfferType | None = None,
+        amount_off: int | float | None = None,
+        amount_cents: int | None = None,
+        universal: bool = False,
+        max_purchase_count: int | None = 1,
+        concurrency: int = 4,
+        results: str | os.PathLike[str] | None = None,
+        on_progress: Callable[[BatchItem], None] | None = None,
+    ) -> BatchResult:
+        """Create ``count`` unique random codes (``prefix`` + ``length`` characters of
+        ``alphabet``) on each of ``product_ids``; one-time codes by default.
+
+        Codes come from ``secrets`` and avoid every code the products already have.
+        ``universal=True`` makes each code once, for every product (name one product).
+        Impossible batches are refused before anything is sent. A create is never
+        repeated blindly: after a timeout, a dropped connection or a 5xx the product's
+        codes are listed to see whether it went through. With ``results`` (a CSV path),
+        every step is recorded as it happens; running the same batch again with the same
+        file resumes it with the same codes.
+        """
+        return await create_batch(
+            self, product_ids, count=count, prefix=prefix, length=length, alphabet=alphabet,
+            offer_type=offer_type, amount_off=amount_off, amount_cents=amount_cents,
+            universal=universal, max_purchase_count=max_purchase_count,
+            concurrency=concurrency, results=results, on_progress=on_progress,
+        )
+
+    async def delete_batch(self, product_id: str, *, prefix: str, concurrency: int = 4) -> int:
+        """Delete the product's offer codes whose names start with ``prefix``; returns how
+        many were deleted."""
+        return await delete_batch(self, product_id, prefix=prefix, concurrency=concurrency)

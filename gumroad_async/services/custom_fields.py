@@ -18,7 +18,7 @@ class CustomFieldsService(Service):
     def list(self, product_id: str) -> Listing[CustomField]:
         """Every custom field of a product."""
         return self._listing(
-            _path(product_id), "custom_fields", CustomField, scope=Scope.EDIT_PRODUCTS
+            _path(product_id), "custom_fields", CustomField, scope=Scope.VIEW_PUBLIC
         )
 
     async def create(

@@ -1,9 +1,10 @@
-"""Offer codes: ``/v2/products/:product_id/offer_codes``."""
+"""Offer codes: ``/v2/products/:product_id/offer_codes``.
+
+Batches (``create_batch``/``delete_batch``) build on this service in ``_offer_code_batches``.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
 from typing import Literal
 
 from gumroad_async._arguments import (
@@ -20,15 +21,8 @@ from gumroad_async._transport import api_path
 from gumroad_async.errors import InvalidArgumentError
 from gumroad_async.records import OfferCode
 from gumroad_async.services._base import Service
-from gumroad_async.services._offer_code_batches import (
-    DEFAULT_ALPHABET,
-    BatchItem,
-    BatchResult,
-    create_batch,
-    delete_batch,
-)
 
-__all__ = ["OfferCodesService", "offer_code_fields"]
+__all__ = ["OfferCodesService", "OfferType", "offer_code_fields"]
 
 OfferType = Literal["percent", "fixed"]
 
@@ -39,13 +33,13 @@ class OfferCodesService(Service):
     def list(self, product_id: str) -> Listing[OfferCode]:
         """The product's offer codes and the universal ones."""
         return self._listing(
-            _path(product_id), "offer_codes", OfferCode, scope=Scope.VIEW_PROFILE
+            _path(product_id), "offer_codes", OfferCode, scope=Scope.VIEW_PUBLIC
         )
 
     async def get(self, product_id: str, id: str) -> OfferCode:
         """One offer code."""
         path = _path(product_id, check_id("id", id))
-        return await self._one("GET", path, "offer_code", OfferCode, scope=Scope.VIEW_PROFILE)
+        return await self._one("GET", path, "offer_code", OfferCode, scope=Scope.VIEW_PUBLIC)
 
     async def create(
         self,
@@ -74,6 +68,7 @@ class OfferCodesService(Service):
         return await self._create_from_fields(product_id, data)
 
     async def _create_from_fields(self, product_id: str, data: dict[str, str]) -> OfferCode:
+        # Also the batch creator's single create (``_offer_code_batches``), fields checked.
         return await self._one(
             "POST", _path(product_id), "offer_code", OfferCode,
             scope=Scope.EDIT_PRODUCTS, data=data, repeatable=False,
@@ -91,46 +86,6 @@ class OfferCodesService(Service):
     async def delete(self, product_id: str, id: str) -> None:
         """Delete an offer code."""
         await self._delete(_path(product_id, check_id("id", id)), scope=Scope.EDIT_PRODUCTS)
-
-    async def create_batch(
-        self,
-        product_ids: Sequence[str] | str,
-        *,
-        count: int,
-        prefix: str = "",
-        length: int = 8,
-        alphabet: str = DEFAULT_ALPHABET,
-        offer_type: OfferType | None = None,
-        amount_off: int | float | None = None,
-        amount_cents: int | None = None,
-        universal: bool = False,
-        max_purchase_count: int | None = 1,
-        concurrency: int = 4,
-        results: str | os.PathLike[str] | None = None,
-        on_progress: Callable[[BatchItem], None] | None = None,
-    ) -> BatchResult:
-        """Create ``count`` unique random codes (``prefix`` + ``length`` characters of
-        ``alphabet``) on each of ``product_ids``; one-time codes by default.
-
-        Codes come from ``secrets`` and avoid every code the products already have.
-        ``universal=True`` makes each code once, for every product (name one product).
-        Impossible batches are refused before anything is sent. A create is never
-        repeated blindly: after a timeout, a dropped connection or a 5xx the product's
-        codes are listed to see whether it went through. With ``results`` (a CSV path),
-        every step is recorded as it happens; running the same batch again with the same
-        file resumes it with the same codes.
-        """
-        return await create_batch(
-            self, product_ids, count=count, prefix=prefix, length=length, alphabet=alphabet,
-            offer_type=offer_type, amount_off=amount_off, amount_cents=amount_cents,
-            universal=universal, max_purchase_count=max_purchase_count,
-            concurrency=concurrency, results=results, on_progress=on_progress,
-        )
-
-    async def delete_batch(self, product_id: str, *, prefix: str, concurrency: int = 4) -> int:
-        """Delete the product's offer codes whose names start with ``prefix``; returns how
-        many were deleted."""
-        return await delete_batch(self, product_id, prefix=prefix, concurrency=concurrency)
 
 
 def offer_code_fields(
@@ -160,7 +115,8 @@ def offer_code_fields(
         if cents is None:
             raise InvalidArgumentError("amount_cents", "a fixed offer needs amount_cents")
         data["offer_type"] = "cents"
-        data["amount_off"] = check_cents("amount_cents", cents, positive=True)
+        given = "amount_cents" if amount_cents is not None else "amount_off"
+        data["amount_off"] = check_cents(given, cents, positive=True)
     else:
         raise InvalidArgumentError(
             "offer_type", f"must be 'percent' or 'fixed', got {offer_type!r}"

@@ -9,25 +9,25 @@ from gumroad_async._pagination import Listing
 from gumroad_async._scopes import Scope
 from gumroad_async._transport import api_path
 from gumroad_async.errors import InvalidArgumentError
-from gumroad_async.records import Product
+from gumroad_async.records import Product, Sku
 from gumroad_async.services._base import Service
 
 __all__ = ["ProductsService"]
 
 
 class ProductsService(Service):
-    """List, read, create, change, publish and delete products."""
+    """List, read, create, change, publish and delete products; list their SKUs."""
 
     def list(self, *, page_key: str | None = None) -> Listing[Product]:
         """Every product; follows ``next_page_key`` where the server paginates."""
         return self._listing(
-            api_path("products"), "products", Product, scope=Scope.VIEW_PROFILE, page_key=page_key
+            api_path("products"), "products", Product, scope=Scope.VIEW_PUBLIC, page_key=page_key
         )
 
     async def get(self, id: str) -> Product:
         """One product by id."""
         path = api_path("products", check_id("id", id))
-        return await self._one("GET", path, "product", Product, scope=Scope.VIEW_PROFILE)
+        return await self._one("GET", path, "product", Product, scope=Scope.VIEW_PUBLIC)
 
     async def create(self, **fields: Any) -> Product:
         """Create a product from wire fields (``name``, ``price`` in cents, ...). Sent once."""
@@ -48,6 +48,12 @@ class ProductsService(Service):
         return await self._one(
             "PUT", path, "product", Product, scope=Scope.EDIT_PRODUCTS, data=data, repeatable=True
         )
+
+    def skus(self, product_id: str) -> Listing[Sku]:
+        """The product's SKUs (``GET /v2/products/:id/skus``); a physical product without
+        SKUs answers its variants, and a digital one an empty list."""
+        path = api_path("products", check_id("product_id", product_id), "skus")
+        return self._listing(path, "skus", Sku, scope=Scope.VIEW_PUBLIC)
 
     async def delete(self, id: str) -> None:
         """Delete a product."""

@@ -12,12 +12,24 @@ from gumroad_async._arguments import (
     check_resource_name,
 )
 from gumroad_async._pagination import Listing
+from gumroad_async._redaction import redact_text
 from gumroad_async._scopes import Scope
 from gumroad_async._transport import api_path
+from gumroad_async.errors import APIError
 from gumroad_async.records import ResourceSubscription
 from gumroad_async.services._base import Service
 
 __all__ = ["ResourceSubscriptionsService"]
+
+
+def _redact_error(error: APIError, url: str) -> None:
+    error.message = redact_text(error.message, url)
+    error.args = (error.message,)
+    if isinstance(error.body, dict):
+        error.body = {k: redact_text(v, url) if isinstance(v, str) else v
+                      for k, v in error.body.items()}
+    elif isinstance(error.body, str):
+        error.body = redact_text(error.body, url)
 
 
 class ResourceSubscriptionsService(Service):
@@ -37,10 +49,15 @@ class ResourceSubscriptionsService(Service):
             "resource_name": check_resource_name("resource_name", resource_name),
             "post_url": check_post_url("post_url", post_url),
         }
-        return await self._one(
-            "PUT", api_path("resource_subscriptions"), "resource_subscription",
-            ResourceSubscription, scope=Scope.VIEW_SALES, data=data, repeatable=False,
-        )
+        try:
+            return await self._one(
+                "PUT", api_path("resource_subscriptions"), "resource_subscription",
+                ResourceSubscription, scope=Scope.VIEW_SALES, data=data, repeatable=False,
+            )
+        except APIError as error:
+            # The server echoes the URL in its refusals ("Invalid post URL '...'").
+            _redact_error(error, post_url)
+            raise
 
     async def delete(self, id: str) -> None:
         """Remove a subscription (only the app that created it may)."""

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from gumroad_async._arguments import check_cents, check_day, check_id, check_text
+from gumroad_async._arguments import (
+    check_cents,
+    check_day,
+    check_id,
+    check_order_id,
+    check_text,
+)
 from gumroad_async._pagination import Listing
 from gumroad_async._scopes import Scope
 from gumroad_async._transport import api_path
@@ -75,7 +81,7 @@ class SalesService(Service):
     async def resend_receipt(self, id: str) -> None:
         """E-mail the buyer their receipt again. Sent once."""
         path = api_path("sales", check_id("id", id), "resend_receipt")
-        await self._call("POST", path, scope=Scope.EDIT_SALES, repeatable=False)
+        await self._call("POST", path, scope=Scope.VIEW_SALES, repeatable=False)
 
 
 def sales_filters(
@@ -101,7 +107,5 @@ def sales_filters(
     if product_id is not None:
         params["product_id"] = check_id("product_id", product_id)
     if order_id is not None:
-        if isinstance(order_id, bool) or not str(order_id).isdigit():
-            raise InvalidArgumentError("order_id", f"must be a number, got {order_id!r}")
-        params["order_id"] = str(order_id)
+        params["order_id"] = check_order_id("order_id", order_id)
     return params

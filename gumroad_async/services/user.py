@@ -15,4 +15,4 @@ class UserService(Service):
 
     async def get(self) -> User:
         """The authenticated user."""
-        return await self._one("GET", api_path("user"), "user", User, scope=Scope.VIEW_PROFILE)
+        return await self._one("GET", api_path("user"), "user", User, scope=Scope.VIEW_PUBLIC)

@@ -20,12 +20,12 @@ class VariantCategoriesService(Service):
     def list(self, product_id: str) -> Listing[VariantCategory]:
         """Every variant category of a product."""
         path = api_path("products", check_id("product_id", product_id), "variant_categories")
-        return self._listing(path, "variant_categories", VariantCategory, scope=Scope.EDIT_PRODUCTS)
+        return self._listing(path, "variant_categories", VariantCategory, scope=Scope.VIEW_PUBLIC)
 
     async def get(self, product_id: str, id: str) -> VariantCategory:
         """One variant category."""
         return await self._one(
-            "GET", _path(product_id, id), _KEY, VariantCategory, scope=Scope.EDIT_PRODUCTS
+            "GET", _path(product_id, id), _KEY, VariantCategory, scope=Scope.VIEW_PUBLIC
         )
 
     async def create(self, product_id: str, *, title: str) -> VariantCategory:

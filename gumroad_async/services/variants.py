@@ -19,12 +19,12 @@ class VariantsService(Service):
     def list(self, product_id: str, variant_category_id: str) -> Listing[Variant]:
         """Every variant of a category."""
         path = _path(product_id, variant_category_id)
-        return self._listing(path, "variants", Variant, scope=Scope.EDIT_PRODUCTS)
+        return self._listing(path, "variants", Variant, scope=Scope.VIEW_PUBLIC)
 
     async def get(self, product_id: str, variant_category_id: str, id: str) -> Variant:
         """One variant."""
         path = _path(product_id, variant_category_id, check_id("id", id))
-        return await self._one("GET", path, "variant", Variant, scope=Scope.EDIT_PRODUCTS)
+        return await self._one("GET", path, "variant", Variant, scope=Scope.VIEW_PUBLIC)
 
     async def create(
         self,
@@ -90,9 +90,10 @@ def _fields(
     if name is not None:
         data["name"] = check_text("name", name)
     if price_difference_cents is not None:
-        if isinstance(price_difference_cents, bool) or not isinstance(price_difference_cents, int):
-            check_cents("price_difference_cents", price_difference_cents)
-        data["price_difference_cents"] = str(price_difference_cents)
+        # The server refuses a negative difference ("equal to or greater than the price").
+        data["price_difference_cents"] = check_cents(
+            "price_difference_cents", price_difference_cents
+        )
     if max_purchase_count is not None:
         data["max_purchase_count"] = check_count("max_purchase_count", max_purchase_count)
     if description is not None:

@@ -59,6 +59,9 @@ class Fault:
     drop: bool = False
     after_handler: bool = False
     hits: int = 0
+    #: Take only every ``every``-th matching request (1: each one), as a flaky edge does.
+    every: int = 1
+    seen: int = 0
 
     @property
     def remaining(self) -> int:
@@ -71,6 +74,16 @@ class Fault:
         if self.method is not None and self.method.upper() != method:
             return False
         return self.path is None or fnmatchcase(path, self.path)
+
+    def take(self, method: str, path: str) -> bool:
+        """Whether this fault takes this request (counting it when it does)."""
+        if not self.matches(method, path):
+            return False
+        self.seen += 1
+        if self.seen % self.every:
+            return False
+        self.hits += 1
+        return True
 
 
 @attrs.define(frozen=True)

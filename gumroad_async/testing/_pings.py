@@ -9,7 +9,9 @@ import aiohttp
 
 from gumroad_async._json import dumps
 
-__all__ = ["flatten_form", "sale_ping_fields", "send_ping", "subscription_ping_fields"]
+__all__ = [
+    "encode_brackets", "flatten_form", "sale_ping_fields", "send_ping", "subscription_ping_fields",
+]
 
 
 def _text(value: Any) -> str:
@@ -18,11 +20,22 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def encode_brackets(key: object) -> str:
+    """``encode_brackets`` of Gumroad's ping worker: ``[``/``]`` inside a field name become
+    ``%5B``/``%5D`` (before form-encoding escapes the ``%``), so ``Size [EU]`` cannot be
+    taken for a nested key."""
+    return str(key).replace("[", "%5B").replace("]", "%5D")
+
+
 def flatten_form(fields: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """Nested values as bracket keys: ``{"card": {"visual": "x"}}`` -> ``card[visual]=x``."""
+    """Nested values as bracket keys: ``{"card": {"visual": "x"}}`` -> ``card[visual]=x``.
+
+    Each name has its brackets escaped first (``deep_transform_keys { encode_brackets }`` in
+    ``app/sidekiq/post_to_individual_ping_endpoint_worker.rb``), as Gumroad sends them.
+    """
     pairs: list[tuple[str, str]] = []
     for key, value in fields.items():
-        name = f"{prefix}[{key}]" if prefix else str(key)
+        name = f"{prefix}[{encode_brackets(key)}]" if prefix else encode_brackets(key)
         if isinstance(value, Mapping):
             pairs += flatten_form(value, name)
         elif isinstance(value, list | tuple):

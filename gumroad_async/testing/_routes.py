@@ -1,9 +1,11 @@
 """Every Gumroad v2 method as a plain function of the fake's state: no HTTP in here.
 
 A handler takes the state, the path's variable segments and the merged parameters, and
-returns ``(status, body)``; answers follow ``gumroad-api/README.md``, odd shapes included
-(HTTP 200 with ``success: false`` for a missing object, 400 ``{status, error}`` for a bad
-filter or cursor, 404 for a disabled license key).
+returns ``(status, body)``; answers follow Gumroad's server (``app/controllers/api/v2``),
+odd shapes included: HTTP 200 with ``success: false`` for a missing object, 400
+``{status, error}`` for a bad filter or cursor, 404 for a disabled license key, an HTML
+500 where the server crashes. ``docs/fake-vs-server.md`` lists each answer and the server
+line it follows. The caller's token (scopes, application) is ``state.caller``.
 """
 
 from __future__ import annotations
@@ -14,16 +16,30 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from gumroad_async.testing._state import (
-    SUBSCRIBERS_PER_PAGE,
-    FakeState,
-    QueryTimeout,
-    decode_cursor,
-    encode_cursor,
-    new_id,
+from gumroad_async._json import dumps
+from gumroad_async.testing._sales import SALES_PER_PAGE
+from gumroad_async.testing._state import SUBSCRIBERS_PER_PAGE, FakeState, new_id
+from gumroad_async.testing._wire import (
+    PageKeyError,
+    decode_page_key,
+    decrypt_numeric,
+    encode_page_key,
+    external_id_decodes,
+    format_money,
+    midnight_epoch,
+    refund_amount_cents,
 )
 
-__all__ = ["ROUTES", "Route", "match_route"]
+__all__ = ["ROUTES", "JSONBytes", "Route", "match_route"]
+
+
+class JSONBytes(bytes):
+    """A body already encoded as JSON: sent as it is, as ``application/json``."""
+
+
+class HTML(str):
+    """A body that is an HTML page (what Rails renders for an unhandled exception)."""
+
 
 Answer = tuple[int, Any]
 Handler = Callable[[FakeState, dict[str, str], dict[str, str]], Answer]
@@ -31,9 +47,11 @@ RESOURCE_NAMES = (
     "sale", "refund", "dispute", "dispute_won", "cancellation",
     "subscription_updated", "subscription_ended", "subscription_restarted",
 )
-QUERY_TIMEOUT_MESSAGE = (
-    "Query timed out. Try narrowing your date range with 'after'/'before' "
-    "or filtering by product_id."
+# public/500.html, trimmed: what an exception in a controller gives a client.
+SERVER_ERROR_PAGE = HTML(
+    "<!DOCTYPE html>\n<html lang=\"en\">\n  <head>\n    <title>Something broke (500) - "
+    "Gumroad</title>\n  </head>\n  <body>\n    <h1>Something broke</h1>\n    <p>We're "
+    "looking into what happened. Sorry about this!</p>\n  </body>\n</html>\n"
 )
 
 
@@ -49,142 +67,152 @@ def bad_request(message: str) -> Answer:
     return 400, {"status": 400, "error": message}
 
 
-def _flag(value: str | None) -> bool:
-    return value is not None and value.lower() in ("true", "1", "yes")
-
-
 def _int(value: str | None) -> int | None:
-    if value is None or value == "":
+    """An integer column given a parameter, as ActiveRecord casts it (``"5.9"`` is 5)."""
+    if value is None or value.strip() == "":
         return None
-    return int(float(value))
+    found = re.match(r"\s*[-+]?\d+", value)
+    return int(found.group()) if found else None
+
+
+def _not_found(kind: str) -> Answer:
+    # BaseController#error_with_object with no object.
+    return failed(f"The {kind} was not found.")
 
 
 # -- user and products --------------------------------------------------------------------
 def get_user(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    return ok(user=state.user)
+    return ok(user=state.user_json(state.caller.scopes))
 
 
 def list_products(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    try:
-        products, cursor = state.products_page(args.get("page_key"))
-    except ValueError as exc:
-        return bad_request(str(exc))
-    return ok(products=products, **_cursor_fields(cursor, "/v2/products", args))
+    # LinksController#index: every visible product at once, newest first, no cursor.
+    scopes = state.caller.scopes
+    return ok(products=[state.product_json(p, scopes) for p in state.products_newest_first()])
 
 
 def _product_or_none(state: FakeState, path: dict[str, str]) -> dict[str, Any] | None:
     return state.product(path["product_id"])
 
 
-PRODUCT_NOT_FOUND = "The product was not found."
-
-
 def get_product(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
     product = _product_or_none(state, path)
-    return ok(product=product) if product else failed(PRODUCT_NOT_FOUND)
+    if product is None:
+        return _not_found("product")
+    return ok(product=state.product_json(product, state.caller.scopes))
+
+
+def list_skus(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
+    product = _product_or_none(state, path)
+    if product is None:
+        return _not_found("product")
+    return ok(skus=state.product_skus(product["id"]))
 
 
 def create_product(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
+    # Not in the 2025 snapshot (it answers 404); the live service takes it (Gumroad's CLI).
     if not args.get("name"):
         return failed("Name can't be blank")
-    try:
-        price = _int(args.get("price")) or 0
-    except ValueError:
-        return failed("Price is invalid")
+    price = _int(args.get("price")) or 0
     extra: dict[str, Any] = {k: v for k, v in args.items() if k not in ("name", "price")}
     if "published" in extra:
-        extra["published"] = _flag(extra["published"])
-    return ok(product=state.add_product(name=args["name"], price=price, **extra))
+        extra["published"] = extra["published"] == "true"
+    product = state.add_product(name=args["name"], price=price, **extra)
+    return ok(product=state.product_json(product, state.caller.scopes))
 
 
 def update_product(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
     product = _product_or_none(state, path)
     if product is None:
-        return failed(PRODUCT_NOT_FOUND)
+        return _not_found("product")
     for key, value in args.items():
         if key == "price":
             product["price"] = _int(value)
         elif key == "published":
-            product["published"] = _flag(value)
-        else:
+            product["published"] = value == "true"
+        elif key not in ("id", "product_id"):
             product[key] = value
-    return ok(product=product)
+    return ok(product=state.product_json(product, state.caller.scopes))
 
 
 def _publisher(published: bool) -> Handler:
     def handler(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
         product = _product_or_none(state, path)
         if product is None:
-            return failed(PRODUCT_NOT_FOUND)
+            return _not_found("product")
         product["published"] = published
-        return ok(product=product)
+        return ok(product=state.product_json(product, state.caller.scopes))
 
     return handler
 
 
-def list_skus(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _product_or_none(state, path) is None:
-        return failed(PRODUCT_NOT_FOUND)
-    return ok(skus=state.product_skus(path["product_id"]))
-
-
 def delete_product(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _product_or_none(state, path) is None:
-        return failed(PRODUCT_NOT_FOUND)
-    state.delete_product(path["product_id"])
-    return ok(message="The product has been deleted successfully.")
+    product = _product_or_none(state, path)
+    if product is None:
+        return _not_found("product")
+    state.delete_product(product["id"])
+    return ok(message="The product was deleted successfully.")
 
 
 # -- variant categories and variants ------------------------------------------------------
-def _categories_of(state: FakeState, product_id: str) -> list[dict[str, Any]]:
-    return [c for c in state.variant_categories.values() if c["_product_id"] == product_id]
-
-
 def _public(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
-def _category(state: FakeState, path: dict[str, str]) -> dict[str, Any] | None:
-    category = state.variant_categories.get(path["category_id"])
-    if category is None or category["_product_id"] != path["product_id"]:
+def _category(state: FakeState, product: dict[str, Any], category_id: str
+              ) -> dict[str, Any] | None:
+    category = state.variant_categories.get(category_id)
+    if category is None or category["_product_id"] != product["id"]:
         return None
     return category
 
 
 def list_categories(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _product_or_none(state, path) is None:
-        return failed(PRODUCT_NOT_FOUND)
-    return ok(variant_categories=[_public(c) for c in _categories_of(state, path["product_id"])])
+    product = _product_or_none(state, path)
+    if product is None:
+        return _not_found("product")
+    found = [c for c in state.variant_categories.values() if c["_product_id"] == product["id"]]
+    return ok(variant_categories=[_public(c) for c in found])
 
 
 def create_category(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _product_or_none(state, path) is None:
-        return failed(PRODUCT_NOT_FOUND)
-    category = {"id": new_id(), "title": args.get("title", ""), "_product_id": path["product_id"]}
+    product = _product_or_none(state, path)
+    if product is None:
+        return _not_found("product")
+    category = {"id": new_id(), "title": args.get("title"), "_product_id": product["id"]}
     state.variant_categories[category["id"]] = category
     return ok(variant_category=_public(category))
 
 
-def get_category(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    category = _category(state, path)
-    if category is None:
-        return failed("The variant_category was not found.")
+def _with_category(
+    action: Callable[[FakeState, dict[str, Any], dict[str, str]], Answer],
+) -> Handler:
+    def handler(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
+        product = _product_or_none(state, path)
+        if product is None:
+            return _not_found("product")
+        category = _category(state, product, path["category_id"])
+        if category is None:
+            return _not_found("variant_category")
+        return action(state, category, args)
+
+    return handler
+
+
+def _get_category(state: FakeState, category: dict[str, Any], args: dict[str, str]) -> Answer:
     return ok(variant_category=_public(category))
 
 
-def update_category(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    category = _category(state, path)
-    if category is None:
-        return failed("The variant_category was not found.")
+def _update_category(state: FakeState, category: dict[str, Any], args: dict[str, str]
+                     ) -> Answer:
     if "title" in args:
         category["title"] = args["title"]
     return ok(variant_category=_public(category))
 
 
-def delete_category(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _category(state, path) is None:
-        return failed("The variant_category was not found.")
-    del state.variant_categories[path["category_id"]]
+def _delete_category(state: FakeState, category: dict[str, Any], args: dict[str, str]
+                     ) -> Answer:
+    del state.variant_categories[category["id"]]
     return ok(message="The variant_category was deleted successfully.")
 
 
@@ -199,47 +227,68 @@ def _variant_fields(args: dict[str, str]) -> dict[str, Any]:
     return fields
 
 
-def _variant(state: FakeState, path: dict[str, str]) -> dict[str, Any] | None:
-    variant = state.variants.get(path["variant_id"])
-    if variant is None or variant["_category_id"] != path["category_id"]:
+def _with_variants(
+    action: Callable[[FakeState, dict[str, Any], dict[str, str], dict[str, str]], Answer],
+) -> Handler:
+    def handler(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
+        product = _product_or_none(state, path)
+        if product is None:
+            return _not_found("product")
+        category = _category(state, product, path["category_id"])
+        if category is None:
+            # VariantsController#fetch_variant_category reads `@variant_category.variants`
+            # before its nil check: NoMethodError, Rails' HTML 500 page.
+            return 500, SERVER_ERROR_PAGE
+        return action(state, category, path, args)
+
+    return handler
+
+
+def _variant(state: FakeState, category: dict[str, Any], variant_id: str
+             ) -> dict[str, Any] | None:
+    variant = state.variants.get(variant_id)
+    if variant is None or variant["_category_id"] != category["id"]:
         return None
     return variant
 
 
-def list_variants(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _category(state, path) is None:
-        return failed("The variant_category was not found.")
-    found = [v for v in state.variants.values() if v["_category_id"] == path["category_id"]]
+def _list_variants(state: FakeState, category: dict[str, Any], path: dict[str, str],
+                   args: dict[str, str]) -> Answer:
+    found = [v for v in state.variants.values() if v["_category_id"] == category["id"]]
     return ok(variants=[_public(v) for v in found])
 
 
-def create_variant(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _category(state, path) is None:
-        return failed("The variant_category was not found.")
-    variant: dict[str, Any] = {"id": new_id(), "name": None, "price_difference_cents": 0,
-               "max_purchase_count": None, "_category_id": path["category_id"]}
+def _create_variant(state: FakeState, category: dict[str, Any], path: dict[str, str],
+                    args: dict[str, str]) -> Answer:
+    variant: dict[str, Any] = {"id": new_id(), "max_purchase_count": None, "name": None,
+                               "description": None, "price_difference_cents": None,
+                               "_category_id": category["id"]}
     variant.update(_variant_fields(args))
     state.variants[variant["id"]] = variant
     return ok(variant=_public(variant))
 
 
-def get_variant(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    variant = _variant(state, path)
-    return ok(variant=_public(variant)) if variant else failed("The variant was not found.")
+def _get_variant(state: FakeState, category: dict[str, Any], path: dict[str, str],
+                 args: dict[str, str]) -> Answer:
+    variant = _variant(state, category, path["variant_id"])
+    return ok(variant=_public(variant)) if variant else _not_found("variant")
 
 
-def update_variant(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    variant = _variant(state, path)
+def _update_variant(state: FakeState, category: dict[str, Any], path: dict[str, str],
+                    args: dict[str, str]) -> Answer:
+    variant = _variant(state, category, path["variant_id"])
     if variant is None:
-        return failed("The variant was not found.")
+        return _not_found("variant")
     variant.update(_variant_fields(args))
     return ok(variant=_public(variant))
 
 
-def delete_variant(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _variant(state, path) is None:
-        return failed("The variant was not found.")
-    del state.variants[path["variant_id"]]
+def _delete_variant(state: FakeState, category: dict[str, Any], path: dict[str, str],
+                    args: dict[str, str]) -> Answer:
+    variant = _variant(state, category, path["variant_id"])
+    if variant is None:
+        return _not_found("variant")
+    del state.variants[variant["id"]]
     return ok(message="The variant was deleted successfully.")
 
 
@@ -251,36 +300,56 @@ def _visible_codes(state: FakeState, product_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def _offer_code(state: FakeState, path: dict[str, str]) -> dict[str, Any] | None:
-    code = state.offer_codes.get(path["offer_code_id"])
-    if code is None or code["_deleted"]:
-        return None
-    if code["_product_id"] != path["product_id"] and not code["_universal"]:
-        return None
-    return code
+def _with_offer_code(
+    action: Callable[[FakeState, dict[str, Any], dict[str, str]], Answer],
+) -> Handler:
+    def handler(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
+        product = _product_or_none(state, path)
+        if product is None:
+            return _not_found("product")
+        code = state.offer_codes.get(path["offer_code_id"])
+        if code is None or code["_deleted"] or (
+            code["_product_id"] != product["id"] and not code["_universal"]
+        ):
+            return _not_found("offer_code")  # fetch_offer_code, before update/destroy
+        return action(state, code, args)
+
+    return handler
 
 
 def list_offer_codes(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _product_or_none(state, path) is None:
-        return failed(PRODUCT_NOT_FOUND)
-    return ok(offer_codes=[_public(c) for c in _visible_codes(state, path["product_id"])])
+    product = _product_or_none(state, path)
+    if product is None:
+        return _not_found("product")
+    return ok(offer_codes=[_public(c) for c in _visible_codes(state, product["id"])])
 
 
-def get_offer_code(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    code = _offer_code(state, path)
-    return ok(offer_code=_public(code)) if code else failed("The offer_code was not found.")
+MISSING_OFFER_CODE_PARAMETERS = (
+    "You are missing required offer code parameters. Please refer to "
+    "https://gumroad.com/api#offer-codes for the correct parameters."
+)
 
 
 def create_offer_code(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _product_or_none(state, path) is None:
-        return failed(PRODUCT_NOT_FOUND)
+    # check_offer_code_params runs before fetch_product.
+    if not args.get("amount_off", "").strip() and not args.get("amount_cents", "").strip():
+        return failed(MISSING_OFFER_CODE_PARAMETERS)
+    product = _product_or_none(state, path)
+    if product is None:
+        return _not_found("product")
+    percent = args.get("offer_type") == "percent"
+    amount: int | None
+    if percent:
+        amount = _int(args.get("amount_off")) or 0  # `params[:amount_off].to_i`
+    else:
+        amount = _int(args.get("amount_cents") or args.get("amount_off"))
     try:
         code = state.add_offer_code(
-            product_id=path["product_id"],
+            product_id=product["id"],
             name=args.get("name", ""),
-            offer_type=args.get("offer_type"),
-            amount=_int(args.get("amount_off", args.get("amount_cents"))),
-            universal=_flag(args.get("universal")),
+            offer_type="percent" if percent else "cents",
+            amount=amount,
+            universal=args.get("universal") == "true",
             max_purchase_count=_int(args.get("max_purchase_count")),
         )
     except ValueError as exc:
@@ -288,198 +357,265 @@ def create_offer_code(state: FakeState, path: dict[str, str], args: dict[str, st
     return ok(offer_code=_public(code))
 
 
-def update_offer_code(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    code = _offer_code(state, path)
-    if code is None:
-        return failed("The offer_code was unable to be modified.")
+def _get_offer_code(state: FakeState, code: dict[str, Any], args: dict[str, str]) -> Answer:
+    return ok(offer_code=_public(code))
+
+
+def _update_offer_code(state: FakeState, code: dict[str, Any], args: dict[str, str]
+                       ) -> Answer:
     if "max_purchase_count" in args:
         code["max_purchase_count"] = _int(args["max_purchase_count"])
     return ok(offer_code=_public(code))
 
 
-def delete_offer_code(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    code = _offer_code(state, path)
-    if code is None:
-        return failed("The offer_code was not found.")
-    code["_deleted"] = True  # soft delete, as Gumroad does
+def _delete_offer_code(state: FakeState, code: dict[str, Any], args: dict[str, str]
+                       ) -> Answer:
+    code["_deleted"] = True  # soft delete: `update(deleted_at: Time.current)`
     return ok(message="The offer_code was deleted successfully.")
 
 
 # -- custom fields ------------------------------------------------------------------------
-def _fields_of(state: FakeState, path: dict[str, str]) -> dict[str, dict[str, Any]] | None:
-    if _product_or_none(state, path) is None:
-        return None
-    return state.custom_fields.setdefault(path["product_id"], {})
-
-
-def _required(value: str | None) -> str:
-    # Gumroad answers the flag as a string; keep that drift so decoders meet it.
-    return "true" if _flag(value) else "false"
-
-
 def list_custom_fields(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    fields = _fields_of(state, path)
-    if fields is None:
-        return failed(PRODUCT_NOT_FOUND)
-    return ok(custom_fields=list(fields.values()))
+    product = _product_or_none(state, path)
+    if product is None:
+        return _not_found("product")
+    return ok(custom_fields=state.custom_fields.setdefault(product["id"], []))
 
 
 def create_custom_field(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    fields = _fields_of(state, path)
-    if fields is None:
-        return failed(PRODUCT_NOT_FOUND)
-    name = args.get("name", "")
-    if not name:
-        return failed("Name can't be blank")
-    if name in fields:
-        return failed("A custom field with this name already exists.")
-    field = {"name": name, "required": _required(args.get("required"))}
-    if "type" in args:
-        field["type"] = args["type"]
-    fields[name] = field
+    product = _product_or_none(state, path)
+    if product is None:
+        return _not_found("product")
+    name = args.get("name") or args.get("url") or args.get("label")
+    if not name or not name.strip():
+        return failed("The custom_field was unable to be created.")
+    # CustomField#as_json; names may repeat (no uniqueness validation), `required` is a
+    # boolean column set by `params[:required] == "true"`.
+    field = {"id": new_id(), "type": args.get("type") or "text", "name": name,
+             "required": args.get("required") == "true", "global": False,
+             "collect_per_product": False, "products": [product["id"]]}
+    state.custom_fields.setdefault(product["id"], []).append(field)
     return ok(custom_field=field)
 
 
+def _custom_field(state: FakeState, path: dict[str, str]
+                  ) -> tuple[dict[str, Any] | None, Answer | None]:
+    product = _product_or_none(state, path)
+    if product is None:
+        return None, _not_found("product")
+    named = [f for f in state.custom_fields.setdefault(product["id"], [])
+             if f["name"] == path["name"]]
+    if not named:
+        return None, _not_found("custom_field")
+    return named[-1], None  # `@custom_fields.where(name: params[:id]).last`
+
+
 def update_custom_field(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    fields = _fields_of(state, path)
-    field = None if fields is None else fields.get(path["name"])
+    field, refusal = _custom_field(state, path)
     if field is None:
-        return failed("The custom_field was not found.")
+        return refusal or _not_found("custom_field")
     if "required" in args:
-        field["required"] = _required(args["required"])
+        field["required"] = args["required"] == "true"
     return ok(custom_field=field)
 
 
 def delete_custom_field(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    fields = _fields_of(state, path)
-    if fields is None or path["name"] not in fields:
-        return failed("The custom_field was not found.")
-    del fields[path["name"]]
+    field, refusal = _custom_field(state, path)
+    if field is None:
+        return refusal or _not_found("custom_field")
+    for fields in state.custom_fields.values():
+        if field in fields:
+            fields.remove(field)
     return ok(message="The custom_field was deleted successfully.")
 
 
 # -- sales --------------------------------------------------------------------------------
 def _date(args: dict[str, str], name: str) -> date | None:
+    # `Date.strptime(params[:x], "%Y-%m-%d")`: lenient about digits, strict about dates.
     value = args.get(name)
     if value is None:
         return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError(f"Invalid date for '{name}': {value}.")
+    found = re.fullmatch(r"([-+]?\d+)-(\d{1,2})-(\d{1,2})", value)
     try:
-        return date.fromisoformat(value)
+        if found is None:
+            raise ValueError
+        return date(int(found[1]), int(found[2]), int(found[3]))
     except ValueError:
-        raise ValueError(f"Invalid date for '{name}': {value}.") from None
+        raise ValueError(f"Invalid date format provided in field '{name}'. Dates must be in "
+                         "the format YYYY-MM-DD.") from None
+
+
+DEPRECATED_PAGE = ("The 'page' parameter is deprecated. Please use 'page_key' instead: "
+                   "https://gumroad.com/api#sales")
 
 
 def list_sales(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
+    # sales_controller.rb#index, in its order: page number, before, after, email,
+    # product_id, order_id, page or page_key.
+    page_number = None
     if "page" in args:
-        # The deprecated page number; the SDK must never send it.
-        return bad_request("The 'page' parameter is deprecated; use page_key.")
-    product_id = args.get("product_id")
-    if product_id is not None and state.product(product_id) is None:
-        return bad_request("Invalid product ID.")
+        page_number = _int(args["page"]) or 0
+        if page_number <= 0:
+            return bad_request("Invalid page number. Page numbers start at 1.")
     try:
-        sales, cursor = state.sales_page(
-            after=_date(args, "after"),
-            before=_date(args, "before"),
-            product_id=product_id,
-            email=args.get("email"),
-            order_id=args.get("order_id"),
-            page_key=args.get("page_key"),
-        )
-    except QueryTimeout:
-        return bad_request(QUERY_TIMEOUT_MESSAGE)
+        before = _date(args, "before")
+        after = _date(args, "after")
     except ValueError as exc:
         return bad_request(str(exc))
-    return ok(sales=sales, **_cursor_fields(cursor, "/v2/sales", args))
+    email = args.get("email", "").strip().lower() or None
+    product_id = args.get("product_id") or None
+    if product_id is not None:
+        product = state.products.get(product_id)
+        if product is None and not external_id_decodes(product_id):
+            return bad_request("Invalid product ID.")
+    number = None
+    order_id = args.get("order_id") or None
+    if order_id is not None:
+        if _int(order_id) is None or str(_int(order_id)) != order_id:
+            return bad_request("Invalid order ID.")
+        number = decrypt_numeric(int(order_id))
+    query: dict[str, Any] = {
+        "low_epoch": None if after is None else midnight_epoch(after),
+        "high_epoch": None if before is None else midnight_epoch(before),
+        "product_id": product_id, "email": email, "number": number,
+    }
+    if page_number is not None:
+        return _deprecated_page(state, page_number, query, args)
+    bound = None
+    if args.get("page_key"):
+        try:
+            bound = decode_page_key(args["page_key"])
+        except PageKeyError as exc:
+            return bad_request(str(exc))
+    rows, more = state.sales.page(bound=bound, **query)
+    return _sales_answer(state, rows, more, args)
 
 
-def _cursor_fields(cursor: str | None, path: str, args: dict[str, str]) -> dict[str, str]:
-    if cursor is None:
-        return {}
-    query = {k: v for k, v in args.items() if k != "page_key"}
+def _deprecated_page(state: FakeState, page_number: int, query: dict[str, Any],
+                     args: dict[str, str]) -> Answer:
+    # The deprecated `page=N`: OFFSET paging (slow on large accounts; the server's own
+    # query timeout then answers 400 DEPRECATED_PAGE). Served, never sent by the SDK.
+    size = page_number * SALES_PER_PAGE
+    rows, more = state.sales.page(bound=None, size=size, **query)
+    return _sales_answer(state, rows[size - SALES_PER_PAGE:], more, args)
+
+
+def _sales_answer(state: FakeState, numbers: list[int], more: bool, args: dict[str, str]
+                  ) -> Answer:
+    tail = b""
+    if more:
+        cursor = state.sales.cursor(numbers[-1])
+        tail = (b',"next_page_key":' + dumps(cursor) + b',"next_page_url":'
+                + dumps(_next_page_url("/v2/sales", args, cursor)))
+    return 200, JSONBytes(b'{"success":true,"sales":' + state.sales.page_bytes(numbers) + tail
+                          + b"}")
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _next_page_url(path: str, args: dict[str, str], cursor: str) -> str:
+    # BaseController#next_page_url: the request's query without access_token, page and
+    # page_key, then page_key.
+    query = {k: v for k, v in args.items() if k not in ("access_token", "page", "page_key")}
     query["page_key"] = cursor
-    return {"next_page_key": cursor, "next_page_url": f"{path}?{urlencode(query)}"}
-
-
-SALE_NOT_FOUND = "The sale was not found."
+    if all(_URL_SAFE.fullmatch(k) and _URL_SAFE.fullmatch(v) for k, v in query.items()):
+        return f"{path}?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return f"{path}?{urlencode(query)}"
 
 
 def get_sale(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
     sale = state.sale(path["sale_id"])
-    return ok(sale=sale) if sale else failed(SALE_NOT_FOUND)
+    return ok(sale=sale) if sale else _not_found("sale")
 
 
 def mark_as_shipped(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if state.sale(path["sale_id"]) is None:
-        return failed(SALE_NOT_FOUND)
-    fields: dict[str, Any] = {"shipped": True}
+    sale = state.sale(path["sale_id"])
+    if sale is None:
+        return _not_found("sale")
+    fields: dict[str, Any] = {"shipped": True, "tracking_url": sale.get("tracking_url")}
     if "tracking_url" in args:
         fields["tracking_url"] = args["tracking_url"]
     return ok(sale=state.update_sale(path["sale_id"], **fields))
 
 
 def refund_sale(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    sale = state.sale(path["sale_id"])
-    if sale is None:
-        return failed(SALE_NOT_FOUND)
-    if sale["refunded"]:
+    # sales_controller.rb#refund and Purchase::Refundable#refund!.
+    row = state.sales.row(path["sale_id"])
+    if row is None:
+        return _not_found("sale")
+    sale = state.sales.sale_json(row)
+    if sale.get("refunded"):
         return failed("Purchase is already refunded.")
-    refunded = int(sale.get("amount_refunded_cents") or 0)
-    remaining = sale["price"] - refunded
-    try:
-        amount = _int(args.get("amount_cents"))
-    except ValueError:
-        return failed("The amount_cents is invalid.")
-    if amount is None or amount >= remaining:
-        refunded = sale["price"]
-    elif amount <= 0:
-        return failed("The amount_cents is invalid.")
+    product = state.products.get(row.product_id)
+    currency = product.get("currency", "usd") if product else "usd"
+    already = state.sales.refunded_cents.get(row.id, 0)
+    refundable = row.price - already
+    if args.get("amount_cents", "").strip():
+        amount = refund_amount_cents(args["amount_cents"], currency)
+        if amount > refundable:
+            return failed("Refund amount cannot be greater than the purchase price.")
+        if amount <= 0:
+            # refund_and_save! gets nothing to refund: false, with no error of its own.
+            return failed("The sale was unable to be modified.")
+        if amount in (row.price, refundable):
+            amount = refundable  # "short-circuit": a full refund
     else:
-        refunded += amount
-    full = refunded >= sale["price"]
-    updated = state.update_sale(
-        path["sale_id"],
-        refunded=full,
-        partially_refunded=not full,
-        amount_refunded_cents=refunded,
-        amount_refundable_in_currency=f"{(sale['price'] - refunded) / 100:.2f}",
-    )
-    return ok(sale=updated)
+        amount = refundable
+    if refundable <= 0:
+        return failed("The sale was unable to be modified.")
+    refunded = already + amount
+    state.sales.refunded_cents[row.id] = refunded
+    full = refunded >= row.price
+    return ok(sale=state.update_sale(
+        row.id, refunded=full, partially_refunded=not full,
+        amount_refundable_in_currency=format_money(row.price - refunded, currency),
+    ))
 
 
 def resend_receipt(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
     if state.sale(path["sale_id"]) is None:
-        return failed(SALE_NOT_FOUND)
-    sent = state.receipts_sent.get(path["sale_id"], 0) + 1
-    state.receipts_sent[path["sale_id"]] = sent
+        return _not_found("sale")
+    state.receipts_sent[path["sale_id"]] = state.receipts_sent.get(path["sale_id"], 0) + 1
     return ok()
 
 
 # -- subscribers --------------------------------------------------------------------------
 def list_subscribers(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
-    if _product_or_none(state, path) is None:
-        return failed(PRODUCT_NOT_FOUND)
-    found = state.product_subscribers(path["product_id"], args.get("email"))
-    if not _flag(args.get("paginated")) and "page_key" not in args:
-        return ok(subscribers=found)
-    start = 0
-    if "page_key" in args:
+    # subscribers_controller.rb#index.
+    product = _product_or_none(state, path)
+    if product is None:
+        return _not_found("product")
+    email = args.get("email", "").strip().lower() or None
+    bound = None
+    if args.get("page_key"):
         try:
-            (position,) = decode_cursor(args["page_key"], 1)
-            start = int(position)
-        except ValueError:
-            return bad_request("Invalid page_key.")
-    chunk = found[start : start + SUBSCRIBERS_PER_PAGE]
-    end = start + len(chunk)
-    cursor = encode_cursor(str(end)) if end < len(found) else None
+            bound = decode_page_key(args["page_key"])
+        except PageKeyError as exc:
+            return bad_request(str(exc))
+    if args.get("paginated") not in ("1", "true") and bound is None:
+        found, _ = state.subscriptions.page(product["id"], email)
+        return _subscribers_answer(found, b"")
+    found, last = state.subscriptions.page(product["id"], email, bound,
+                                           SUBSCRIBERS_PER_PAGE)
+    if last is None:
+        return _subscribers_answer(found, b"")
+    cursor = encode_page_key(*last)
     where = f"/v2/products/{path['product_id']}/subscribers"
-    return ok(subscribers=chunk, **_cursor_fields(cursor, where, args))
+    return _subscribers_answer(found, b',"next_page_key":' + dumps(cursor)
+                               + b',"next_page_url":'
+                               + dumps(_next_page_url(where, args, cursor)))
+
+
+def _subscribers_answer(found: list[bytes], tail: bytes) -> Answer:
+    # Each subscriber keeps its encoding until it changes: the page is joined bytes.
+    return 200, JSONBytes(b'{"success":true,"subscribers":[' + b",".join(found) + b"]"
+                          + tail + b"}")
 
 
 def get_subscriber(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
     subscriber = state.subscribers.get(path["subscriber_id"])
-    return ok(subscriber=subscriber) if subscriber else failed("The subscriber was not found.")
+    return ok(subscriber=subscriber) if subscriber else _not_found("subscriber")
 
 
 # -- licenses -----------------------------------------------------------------------------
@@ -532,36 +668,48 @@ def list_resource_subscriptions(
 ) -> Answer:
     name = args.get("resource_name")
     if name not in RESOURCE_NAMES:
-        return failed("Invalid resource_name.")
-    found = [s for s in state.resource_subscriptions.values() if s["resource_name"] == name]
+        return failed("Valid resource_name parameter required")
+    found = [_public(s) for s in state.resource_subscriptions.values()
+             if s["resource_name"] == name]
     return ok(resource_subscriptions=found)
+
+
+def _valid_post_url(url: str) -> bool:
+    # ResourceSubscription.valid_post_url?: URI::HTTP(S), host not a loopback name.
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and parts.hostname not in (
+        None, "localhost", "127.0.0.1", "0.0.0.0"
+    )
 
 
 def create_resource_subscription(
     state: FakeState, path: dict[str, str], args: dict[str, str]
 ) -> Answer:
-    name = args.get("resource_name")
     url = args.get("post_url", "")
+    if not _valid_post_url(url):
+        return failed(f"Invalid post URL '{url}'")
+    name = args.get("resource_name", "")
     if name not in RESOURCE_NAMES:
-        return failed("Invalid resource_name.")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or parts.hostname in (
-        None, "localhost", "127.0.0.1", "0.0.0.0"
-    ):
-        return failed("Invalid post_url.")
-    for existing in state.resource_subscriptions.values():
-        if existing["resource_name"] == name and existing["post_url"] == url:
-            return ok(resource_subscription=existing)
-    subscription = {"id": new_id(), "resource_name": name, "post_url": url}
+        # The controller interpolates the (still nil) subscription, not the name.
+        return failed("Unable to subscribe to ''.")
+    # ResourceSubscription.create! every time: the same URL twice means two pings.
+    subscription: dict[str, Any] = {"id": new_id(), "resource_name": name, "post_url": url,
+                    "_app": state.caller.app}
     state.resource_subscriptions[subscription["id"]] = subscription
-    return ok(resource_subscription=subscription)
+    return ok(resource_subscription=_public(subscription))
 
 
 def delete_resource_subscription(
     state: FakeState, path: dict[str, str], args: dict[str, str]
 ) -> Answer:
-    if state.resource_subscriptions.pop(path["subscription_id"], None) is None:
-        return failed("The resource_subscription was not found.")
+    subscription = state.resource_subscriptions.get(path["subscription_id"])
+    # Only the application that created it may delete it.
+    if subscription is None or subscription.get("_app") != state.caller.app:
+        return _not_found("resource_subscription")
+    del state.resource_subscriptions[path["subscription_id"]]
     return ok(message="The resource_subscription was deleted successfully.")
 
 
@@ -615,19 +763,22 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", _P, _EDIT, delete_product),
     Route("GET", f"{_P}/variant_categories", _READ, list_categories),
     Route("POST", f"{_P}/variant_categories", _EDIT, create_category),
-    Route("GET", _C, _READ, get_category),
-    Route("PUT", _C, _EDIT, update_category),
-    Route("DELETE", _C, _EDIT, delete_category),
-    Route("GET", f"{_C}/variants", _READ, list_variants),
-    Route("POST", f"{_C}/variants", _EDIT, create_variant),
-    Route("GET", f"{_C}/variants/:variant_id", _READ, get_variant),
-    Route("PUT", f"{_C}/variants/:variant_id", _EDIT, update_variant),
-    Route("DELETE", f"{_C}/variants/:variant_id", _EDIT, delete_variant),
+    Route("GET", _C, _READ, _with_category(_get_category)),
+    Route("PUT", _C, _EDIT, _with_category(_update_category)),
+    Route("DELETE", _C, _EDIT, _with_category(_delete_category)),
+    Route("GET", f"{_C}/variants", _READ, _with_variants(_list_variants)),
+    Route("POST", f"{_C}/variants", _EDIT, _with_variants(_create_variant)),
+    Route("GET", f"{_C}/variants/:variant_id", _READ, _with_variants(_get_variant)),
+    Route("PUT", f"{_C}/variants/:variant_id", _EDIT, _with_variants(_update_variant)),
+    Route("DELETE", f"{_C}/variants/:variant_id", _EDIT,
+          _with_variants(_delete_variant)),
     Route("GET", f"{_P}/offer_codes", _READ, list_offer_codes),
     Route("POST", f"{_P}/offer_codes", _EDIT, create_offer_code),
-    Route("GET", f"{_P}/offer_codes/:offer_code_id", _READ, get_offer_code),
-    Route("PUT", f"{_P}/offer_codes/:offer_code_id", _EDIT, update_offer_code),
-    Route("DELETE", f"{_P}/offer_codes/:offer_code_id", _EDIT, delete_offer_code),
+    Route("GET", f"{_P}/offer_codes/:offer_code_id", _READ, _with_offer_code(_get_offer_code)),
+    Route("PUT", f"{_P}/offer_codes/:offer_code_id", _EDIT,
+          _with_offer_code(_update_offer_code)),
+    Route("DELETE", f"{_P}/offer_codes/:offer_code_id", _EDIT,
+          _with_offer_code(_delete_offer_code)),
     Route("GET", f"{_P}/custom_fields", _READ, list_custom_fields),
     Route("POST", f"{_P}/custom_fields", _EDIT, create_custom_field),
     Route("PUT", f"{_P}/custom_fields/:name", _EDIT, update_custom_field),
@@ -652,13 +803,22 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+_STATIC: dict[tuple[str, tuple[str, ...]], Route] = {}
+_BY_SHAPE: dict[tuple[str, int], list[Route]] = {}
+for _route in ROUTES:
+    if any(s.startswith(":") for s in _route.segments):
+        _BY_SHAPE.setdefault((_route.method, len(_route.segments)), []).append(_route)
+    else:
+        _STATIC[(_route.method, _route.segments)] = _route
+
+
 def match_route(method: str, segments: tuple[str, ...]) -> tuple[Route, dict[str, str]] | None:
     """The route for a request, and its path variables; ``None`` when nothing matches."""
-    for route in ROUTES:
-        if route.method != method:
-            continue
+    static = _STATIC.get((method, segments))
+    if static is not None:
+        return static, {}
+    for route in _BY_SHAPE.get((method, len(segments)), ()):
         found = route.match(segments)
         if found is not None:
             return route, found
     return None
-

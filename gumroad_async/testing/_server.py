@@ -17,12 +17,16 @@ from aiohttp import web
 from gumroad_async._json import dumps, loads
 from gumroad_async.testing._faults import EDGE_FAULTS, Fault, RecordedRequest
 from gumroad_async.testing._pings import sale_ping_fields, send_ping, subscription_ping_fields
-from gumroad_async.testing._routes import match_route
-from gumroad_async.testing._state import FakeState
+from gumroad_async.testing._routes import HTML, JSONBytes, match_route
+from gumroad_async.testing._state import Caller, FakeState
 
 __all__ = ["FakeGumroad"]
 
-_NOT_FOUND = dumps({"success": False, "error": "Not found"})
+_NOT_FOUND = dumps({"success": False, "error": "Not found"})  # ApplicationController#e404_json
+# The application behind tokens made with `add_token`: resource subscriptions they create
+# can be deleted by any of them, as with one app's tokens on the real service.
+_PERSONAL_APP = "fake-personal-app"
+_NO_CALLER = Caller(frozenset())
 _EMPTY = b""
 
 
@@ -53,7 +57,6 @@ class FakeGumroad:
         retry_after: float | None = None,
         seed: int | None = None,
         sales: int = 0,
-        query_timeout_threshold: int | None = None,
     ) -> None:
         self.state = FakeState()
         self.token = token
@@ -65,11 +68,10 @@ class FakeGumroad:
         self.rate_limit = rate_limit
         #: The ``Retry-After`` seconds sent with a 429 (``None``: the header is left out).
         self.retry_after = retry_after
-        self.state.query_timeout_threshold = query_timeout_threshold
         self.requests: list[RecordedRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self._tokens: dict[str, frozenset[str]] = {token: frozenset({"account"})}
+        self._tokens: dict[str, Caller] = {token: Caller(frozenset({"account"}), _PERSONAL_APP)}
         self._faults: list[Fault] = []
         self._runner: web.AppRunner | None = None
         self._request_number = 0
@@ -98,7 +100,11 @@ class FakeGumroad:
         runner = web.AppRunner(self.app(), handler_cancellation=True, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
         self._runner = runner
         self.port = runner.addresses[0][1]
         return self
@@ -120,9 +126,12 @@ class FakeGumroad:
         await self.close()
 
     # -- the account ------------------------------------------------------------------
-    def add_token(self, token: str, scopes: list[str] | tuple[str, ...] = ("account",)) -> None:
-        """Accept another bearer token with the given scopes."""
-        self._tokens[token] = frozenset(str(s) for s in scopes)
+    def add_token(self, token: str, scopes: list[str] | tuple[str, ...] = ("account",), *,
+                  application: str | None = None) -> None:
+        """Accept another bearer token with the given scopes (``account``: all of them),
+        issued to ``application`` (an OAuth client id; by default the seller's own app)."""
+        self._tokens[token] = Caller(frozenset(str(s) for s in scopes),
+                                     application or _PERSONAL_APP)
 
     def seed(
         self,
@@ -193,15 +202,6 @@ class FakeGumroad:
         self.state.resource_subscriptions[subscription["id"]] = subscription
         return subscription
 
-    @property
-    def query_timeout_threshold(self) -> int | None:
-        """Sales listings over more than this many sales answer 400 ``Query timed out``."""
-        return self.state.query_timeout_threshold
-
-    @query_timeout_threshold.setter
-    def query_timeout_threshold(self, value: int | None) -> None:
-        self.state.query_timeout_threshold = value
-
     # -- OAuth ------------------------------------------------------------------------
     def add_oauth_app(self, client_id: str, client_secret: str, redirect_uri: str) -> None:
         """Register an OAuth application."""
@@ -259,7 +259,7 @@ class FakeGumroad:
 
     def _issue_token(self, client_id: str, scopes: list[str]) -> dict[str, Any]:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        self.add_token(access, scopes)
+        self.add_token(access, scopes, application=client_id)
         self.state.refresh_tokens[refresh] = {
             "access_token": access, "client_id": client_id, "scopes": list(scopes)}
         return {
@@ -315,6 +315,7 @@ class FakeGumroad:
         drop: bool = False,
         after_handler: bool = False,
         edge: str | None = None,
+        every: int = 1,
     ) -> Fault:
         """Misbehave on the next ``times`` requests matching ``method`` and ``path``.
 
@@ -323,7 +324,7 @@ class FakeGumroad:
         sent as JSON, text or bytes as they are). ``stall`` waits that many seconds first
         (alone, it is a slow answer: the real one, late); ``drop`` closes the connection
         without an answer. ``after_handler`` does the real work first. Faults apply in the
-        order they were injected.
+        order they were injected. ``every=n`` takes only every n-th matching request.
 
         ``edge`` answers as the live service's edge does on its own: ``"bad_gateway"`` and
         ``"gateway_timeout"`` (502/504 HTML from the proxy), ``"service_unavailable"``
@@ -342,7 +343,7 @@ class FakeGumroad:
             status = 500
         fault = Fault(method=method, path=path, times=times, status=status, body=body,
                       content_type=content_type, headers=headers, stall=stall, drop=drop,
-                      after_handler=after_handler)
+                      after_handler=after_handler, every=max(1, every))
         self._faults.append(fault)
         return fault
 
@@ -368,11 +369,11 @@ class FakeGumroad:
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         method = request.method
         raw_path = request.raw_path.split("?", 1)[0]
-        segments = _segments(request)
+        segments = _segments(raw_path)
         path = "/" + "/".join(segments)
         query = dict(request.query)
-        form = await _read_form(request)
-        fault = self._take_fault(method, path)
+        form = await _read_form(request) if request.body_exists else {}
+        fault = self._take_fault(method, path) if self._faults else None
         self.requests.append(RecordedRequest(
             method=method, path=path, raw_path=raw_path, query=query, form=form,
             headers=request.headers, fault=fault,
@@ -392,8 +393,7 @@ class FakeGumroad:
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self._faults:
-            if fault.matches(method, path):
-                fault.hits += 1
+            if fault.take(method, path):
                 return fault
         return None
 
@@ -433,27 +433,34 @@ class FakeGumroad:
         if found is None:
             return self._respond(404, _NOT_FOUND, content_type="application/json")
         route, variables = found
+        caller = _NO_CALLER
         if route.scope is not None:
-            refusal = self._refuse_token(headers, args, route.scope)
+            known = self._caller(headers, args)
+            refusal = self._refuse_token(known, route.scope)
             if refusal is not None:
                 return refusal
+            caller = known or caller
         args.pop("access_token", None)
+        # Handlers are plain functions run without a pause: the caller cannot change
+        # under them.
+        self.state.caller = caller
         status, body = route.handler(self.state, variables, args)
         return self._respond(status, body)
 
-    def _refuse_token(
-        self, headers: Mapping[str, str], args: Mapping[str, str], allowed: frozenset[str]
-    ) -> web.Response | None:
+    def _caller(self, headers: Mapping[str, str], args: Mapping[str, str]) -> Caller | None:
         authorization = headers.get("Authorization", "")
         token = authorization[7:] if authorization.startswith("Bearer ") else args.get(
             "access_token")
-        scopes = self._tokens.get(token or "")
-        if scopes is None:
-            # As Doorkeeper does: no body, the reason in the header.
+        return self._tokens.get(token or "")
+
+    def _refuse_token(self, caller: Caller | None, allowed: frozenset[str]
+                      ) -> web.Response | None:
+        if caller is None:
+            # As Doorkeeper does (`head :unauthorized`): no body, the reason in the header.
             return self._respond(401, _EMPTY, headers={
                 "WWW-Authenticate": 'Bearer realm="Doorkeeper", error="invalid_token"'})
         # `account` is the broad legacy scope Gumroad's CLI knows: it opens every method.
-        if "account" not in scopes and not scopes & allowed:
+        if "account" not in caller.scopes and not caller.scopes & allowed:
             return self._respond(403, _EMPTY, headers={
                 "WWW-Authenticate": 'Bearer realm="Doorkeeper", error="insufficient_scope", '
                                     f'scope="{" ".join(sorted(allowed))}"'})
@@ -488,9 +495,16 @@ class FakeGumroad:
         all_headers = {"X-Request-Id": f"fake-{self._request_number:08d}"}
         if headers:
             all_headers.update(headers)
-        if isinstance(body, dict | list):
+        payload: bytes
+        if isinstance(body, JSONBytes):
+            payload = body
+            content_type = content_type or "application/json"
+        elif isinstance(body, dict | list):
             payload = dumps(body)
             content_type = content_type or "application/json"
+        elif isinstance(body, HTML):
+            payload = body.encode()
+            content_type = content_type or "text/html"
         elif isinstance(body, str):
             payload = body.encode()
             content_type = content_type or "text/plain"
@@ -514,15 +528,14 @@ def _oauth_refusal(error: str, description: str, status: int = 400) -> tuple[int
     return status, {"error": error, "error_description": description}
 
 
-def _segments(request: web.Request) -> tuple[str, ...]:
+def _segments(raw_path: str) -> tuple[str, ...]:
     # Split before decoding, so that an id holding %2F stays one segment.
-    raw_path = request.raw_path.split("?", 1)[0]
+    if "%" not in raw_path:
+        return tuple(raw_path.split("/")[1:])
     return tuple(unquote(s) for s in raw_path.split("/")[1:])
 
 
 async def _read_form(request: web.Request) -> dict[str, str]:
-    if not request.body_exists:
-        return {}
     if request.content_type == "application/json":
         try:
             data = loads(await request.read())

@@ -1,44 +1,43 @@
 """The fake's in-memory account: products, sales, subscribers, licenses and the rest.
 
 Pure data and queries, no I/O, so that it can be seeded with hundreds of thousands of sales
-and queried without scans: sales are kept as compact rows in one list sorted by
-``(created_at, id)`` (plus one list per product), and every page is found by bisection.
+and queried without scans: sales live in a ``SalesBook`` (compact rows, pages found by
+bisection, JSON assembled from bytes); subscribers are kept in the server's order per
+product.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import bisect
 import random
 import re
 import secrets
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-__all__ = ["FakeState", "QueryTimeout", "new_id"]
+from gumroad_async.testing._sales import SALES_PER_PAGE, SELLER_ID, SaleRow, SalesBook
+from gumroad_async.testing._subscribers import SUBSCRIBERS_PER_PAGE, Record, SubscriberBook
+from gumroad_async.testing._wire import iso_utc
 
-SALES_PER_PAGE = 10
-SUBSCRIBERS_PER_PAGE = 100
-PRODUCTS_PER_PAGE = 10
-SELLER_ID = "kL0paVL2SdmJSYsNs-OCMg=="
-_OFFER_CODE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+__all__ = [
+    "SALES_PER_PAGE", "SELLER_ID", "SUBSCRIBERS_PER_PAGE", "Caller", "FakeState", "new_id",
+    "timestamp",
+]
+
+_OFFER_CODE_NAME = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9_-]*")
 _FIRST_NAMES = ("ada", "brook", "calvin", "dana", "eli", "fern", "gus", "hana", "ivo", "jun")
+#: The token scopes that let `GET /v2/user` show the e-mail (`User::AsJson#valid_api_scope?`).
+_EMAIL_SCOPES = frozenset({"edit_products", "view_sales", "revenue_share", "ifttt",
+                           "view_profile", "account"})
 
 
-class QueryTimeout(Exception):
-    """The window asked for holds more sales than the fake's query-timeout threshold."""
+class Caller(NamedTuple):
+    """Who makes the request being answered: its token's scopes and OAuth application."""
 
-
-class _SaleRow(NamedTuple):
-    # Kept small on purpose: 200k rows of these are cheap; the full JSON is built per page.
-    created_at: str
-    id: str
-    product_id: str
-    email: str
-    price: int
-    order_id: int
+    scopes: frozenset[str]
+    app: str | None = None
 
 
 def new_id(rng: random.Random | None = None) -> str:
@@ -47,29 +46,19 @@ def new_id(rng: random.Random | None = None) -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def timestamp(value: datetime | str | None) -> str:
-    """ISO 8601 UTC with a ``Z``, the one format the fake stores (so strings sort by time)."""
+def _epoch(value: datetime | str | None) -> int:
     if value is None:
-        value = datetime.now(UTC)
+        return int(time.time())
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return int(value.timestamp())
 
 
-def encode_cursor(*parts: str) -> str:
-    return base64.urlsafe_b64encode("\x1f".join(parts).encode()).decode()
-
-
-def decode_cursor(key: str, size: int) -> list[str]:
-    try:
-        parts = base64.urlsafe_b64decode(key.encode()).decode().split("\x1f")
-    except (binascii.Error, UnicodeError, ValueError):
-        raise ValueError("Invalid page_key.") from None
-    if len(parts) != size:
-        raise ValueError("Invalid page_key.")
-    return parts
+def timestamp(value: datetime | str | None) -> str:
+    """ISO 8601 UTC with a ``Z``, to the second, as the server's JSON writes times."""
+    return iso_utc(_epoch(value))
 
 
 class FakeState:
@@ -77,26 +66,33 @@ class FakeState:
 
     def __init__(self) -> None:
         self.user: dict[str, Any] = {
-            "user_id": "G_-mnBf9b1j9A7a4ub4nFQ==",
             "name": "Fake Seller",
-            "email": "seller@example.com",
             "bio": "a seller made for tests",
             "twitter_handle": None,
+            "currency_type": "usd",
+            "id": "1234567890123",
+            "user_id": "G_-mnBf9b1j9A7a4ub4nFQ==",
             "url": "https://fake-seller.gumroad.com",
+            "links": [],
+            "profile_url": "https://public-files.gumroad.com/fake-avatar.png",
+            "email": "seller@example.com",
+            "display_name": "Fake Seller",
         }
+        #: The caller of the request being answered (handlers run one at a time, unawaited).
+        self.caller = Caller(frozenset({"account"}))
         self.products: dict[str, dict[str, Any]] = {}
-        self._product_seq: dict[str, int] = {}
-        self._sales: dict[str, _SaleRow] = {}
-        self._sale_keys: list[tuple[str, str]] = []
-        self._product_sale_keys: dict[str, list[tuple[str, str]]] = {}
-        self._sale_overlay: dict[str, dict[str, Any]] = {}
-        self._next_order_id = 100_000_000
-        self.subscribers: dict[str, dict[str, Any]] = {}
+        self.permalinks: dict[str, str] = {}
+        #: Products that ship (``is_physical``): without SKUs, their variants are the SKUs.
+        self.physical_products: set[str] = set()
+        self.sales = SalesBook(self.products, self.physical_products.__contains__)
+        self.subscriptions = SubscriberBook()
+        self.subscribers: dict[str, Record] = self.subscriptions.records
         self.licenses: dict[str, dict[str, Any]] = {}
         self.offer_codes: dict[str, dict[str, Any]] = {}
         self.variant_categories: dict[str, dict[str, Any]] = {}
         self.variants: dict[str, dict[str, Any]] = {}
-        self.custom_fields: dict[str, dict[str, dict[str, Any]]] = {}
+        #: Product id -> its custom fields, in creation order (names may repeat).
+        self.custom_fields: dict[str, list[dict[str, Any]]] = {}
         self.resource_subscriptions: dict[str, dict[str, Any]] = {}
         self.receipts_sent: dict[str, int] = {}
         self.oauth_apps: dict[str, dict[str, str]] = {}
@@ -105,9 +101,23 @@ class FakeState:
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
         #: Product id -> its SKUs (``_default`` marks the product's default SKU).
         self.skus: dict[str, list[dict[str, Any]]] = {}
-        #: Products that ship (``is_physical``): without SKUs, their variants are the SKUs.
-        self.physical_products: set[str] = set()
-        self.query_timeout_threshold: int | None = None
+
+    # -- user -------------------------------------------------------------------------
+    def user_json(self, scopes: frozenset[str]) -> dict[str, Any]:
+        """``User::AsJson``: the e-mail (and a few more) only with a scope beyond
+        ``view_public``; ``display_name`` only with ``view_profile``; nil left out then."""
+        user = self.user
+        if scopes & _EMAIL_SCOPES:
+            shown = {k: user.get(k) for k in ("name", "bio", "twitter_handle", "currency_type",
+                                              "id", "user_id", "url", "links", "profile_url",
+                                              "email")}
+        else:
+            shown = {k: user[k] for k in ("name", "bio", "twitter_handle") if user.get(k)
+                     is not None}
+            shown.update({k: user.get(k) for k in ("id", "user_id", "url", "links")})
+        if scopes & {"view_profile", "account"}:
+            shown["display_name"] = user.get("display_name")
+        return shown
 
     # -- products ---------------------------------------------------------------------
     def add_product(
@@ -116,7 +126,7 @@ class FakeState:
         product_id = id or new_id()
         if fields.pop("is_physical", False):
             self.physical_products.add(product_id)
-        permalink = product_id[:5].replace("-", "x").replace("_", "y")
+        permalink = fields.pop("permalink", None) or _permalink(product_id, self.permalinks)
         product: dict[str, Any] = {
             "id": product_id,
             "name": name,
@@ -148,30 +158,30 @@ class FakeState:
         }
         product.update(fields)
         self.products[product_id] = product
-        self._product_seq[product_id] = len(self._product_seq)
-        self.custom_fields.setdefault(product_id, {})
+        self.permalinks[permalink] = product_id
+        self.custom_fields.setdefault(product_id, [])
         return product
 
     def product(self, product_id: str) -> dict[str, Any] | None:
-        return self.products.get(product_id)
+        """A product by its id or by its permalink (``BaseController#fetch_product``)."""
+        found = self.products.get(product_id)
+        if found is None and product_id in self.permalinks:
+            found = self.products.get(self.permalinks[product_id])
+        return found
 
-    def products_page(self, page_key: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        """All products at once while there are few; pages of 10 once there are more."""
-        ordered = list(self.products.values())
-        if len(ordered) <= PRODUCTS_PER_PAGE and page_key is None:
-            return ordered, None
-        start = 0
-        if page_key is not None:
-            (position,) = decode_cursor(page_key, 1)
-            if not position.isdigit():
-                raise ValueError("Invalid page_key.")
-            start = int(position)
-        chunk = ordered[start : start + PRODUCTS_PER_PAGE]
-        end = start + len(chunk)
-        return chunk, encode_cursor(str(end)) if end < len(ordered) else None
+    def product_json(self, product: dict[str, Any], scopes: frozenset[str]) -> dict[str, Any]:
+        """``Link#as_json_for_api``: sales figures only for a token with ``view_sales``."""
+        if scopes & {"view_sales", "account"}:
+            return product
+        return {k: v for k, v in product.items() if k not in ("sales_count", "sales_usd_cents")}
+
+    def products_newest_first(self) -> list[dict[str, Any]]:
+        """``LinksController#index``: every visible product, ``created_at desc``, no pages."""
+        return list(reversed(self.products.values()))
 
     def delete_product(self, product_id: str) -> None:
-        del self.products[product_id]
+        product = self.products.pop(product_id)
+        self.permalinks = {k: v for k, v in self.permalinks.items() if v != product["id"]}
 
     def add_sku(
         self, product_id: str, *, name: str, price_difference_cents: int = 0,
@@ -216,177 +226,53 @@ class FakeState:
         id: str | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
-        """Add one sale (a product is made when none is named) and return its JSON."""
+        """Add one sale (a product is made when none is named) and return its JSON.
+
+        It takes the next database id whatever its ``created_at``: a backdated sale has
+        an older time and a higher id than its neighbours, which the server's cursor
+        selection skips (as it does on the live service).
+        """
         product = self._product_for_sale(product_id)
-        row = _SaleRow(
-            created_at=timestamp(created_at),
-            id=id or new_id(),
-            product_id=product["id"],
-            email=email or f"buyer{len(self._sales)}@example.com",
-            price=product["price"] if price is None else int(price),
-            order_id=self._take_order_id(),
+        row = self.sales.add(
+            _epoch(created_at), id or new_id(), product["id"],
+            email or f"buyer{len(self.sales)}@example.com",
+            product["price"] if price is None else int(price),
         )
-        self._insert_sale(row)
         if fields:
-            self._sale_overlay[row.id] = dict(fields)
-        return self.sale(row.id) or {}
+            self.sales.overlay[row.id] = dict(fields)
+        return self.sales.sale_json(row)
 
     def _product_for_sale(self, product_id: str | None) -> dict[str, Any]:
         if product_id is None:
             if not self.products:
                 return self.add_product(name="Default product", price=1000)
             return next(iter(self.products.values()))
-        product = self.products.get(product_id)
+        product = self.product(product_id)
         if product is None:
             product = self.add_product(name=f"Product {product_id}", id=product_id)
         return product
 
-    def _take_order_id(self) -> int:
-        self._next_order_id += 1
-        return self._next_order_id
-
-    def _insert_sale(self, row: _SaleRow) -> None:
-        if row.id in self._sales:
-            raise ValueError(f"a sale with id {row.id!r} already exists")
-        self._sales[row.id] = row
-        key = (row.created_at, row.id)
-        bisect.insort(self._sale_keys, key)
-        bisect.insort(self._product_sale_keys.setdefault(row.product_id, []), key)
-
-    def bulk_add_sales(self, rows: Iterable[_SaleRow]) -> None:
-        """Add many sales at once: one sort instead of one insertion each."""
-        for row in rows:
-            self._sales[row.id] = row
-            self._sale_keys.append((row.created_at, row.id))
-            self._product_sale_keys.setdefault(row.product_id, []).append((row.created_at, row.id))
-        self._sale_keys.sort()
-        for keys in self._product_sale_keys.values():
-            keys.sort()
-
     @property
     def sale_count(self) -> int:
-        return len(self._sales)
+        return len(self.sales)
 
     def sale(self, sale_id: str) -> dict[str, Any] | None:
-        row = self._sales.get(sale_id)
-        return None if row is None else self._sale_json(row)
+        row = self.sales.row(sale_id)
+        return None if row is None else self.sales.sale_json(row)
 
     def update_sale(self, sale_id: str, **fields: Any) -> dict[str, Any]:
-        self._sale_overlay.setdefault(sale_id, {}).update(fields)
+        self.sales.overlay.setdefault(sale_id, {}).update(fields)
         return self.sale(sale_id) or {}
 
-    def _sale_json(self, row: _SaleRow) -> dict[str, Any]:
-        product = self.products.get(row.product_id)
-        product_name = product["name"] if product else "Deleted product"
-        sale: dict[str, Any] = {
-            "id": row.id,
-            "email": row.email,
-            "purchase_email": row.email,
-            "seller_id": SELLER_ID,
-            "created_at": row.created_at,
-            "timestamp": row.created_at,
-            "product_id": row.product_id,
-            "product_name": product_name,
-            "product_permalink": row.product_id[:5],
-            "price": row.price,
-            "gumroad_fee": row.price // 10,
-            "currency_symbol": "$",
-            "formatted_display_price": f"${row.price / 100:.2f}",
-            "formatted_total_price": f"${row.price / 100:.2f}",
-            "order_id": row.order_id,
-            "quantity": 1,
-            "paid": True,
-            "refunded": False,
-            "partially_refunded": False,
-            "amount_refundable_in_currency": f"{row.price / 100:.2f}",
-            "chargedback": False,
-            "disputed": False,
-            "dispute_won": False,
-            "shipped": False,
-            "tracking_url": None,
-            "variants": {},
-            "custom_fields": {},
-            "has_custom_fields": False,
-            "referrer": "direct",
-            "can_contact": True,
-            "card": {"visual": None, "type": None},
-            "license_key": None,
-            "is_recurring_billing": False,
-            "subscription_id": None,
-            # The rest of the documented field set, so that answers weigh what real ones do.
-            "daystamp": row.created_at[:10],
-            "product_has_variants": False,
-            "has_variants": False,
-            "variants_and_quantity": "",
-            "subscription_duration": None,
-            "zip_code": None,
-            "is_product_physical": False,
-            "purchaser_id": str(5_000_000_000 + row.order_id),
-            "is_following": False,
-            "is_additional_contribution": False,
-            "discover_fee_charged": False,
-            "is_gift_sender_purchase": False,
-            "is_gift_receiver_purchase": False,
-            "product_rating": None,
-            "reviews_count": 0,
-            "average_rating": 0,
-            "cancelled": False,
-            "ended": False,
-            "recurring_charge": False,
-            "license_id": None,
-            "license_disabled": False,
-            "affiliate": None,
-            "offer_code": None,
-        }
-        overlay = self._sale_overlay.get(row.id)
-        if overlay:
-            sale.update(overlay)
-        return sale
-
-    def sales_page(
-        self,
-        *,
-        after: date | None = None,
-        before: date | None = None,
-        product_id: str | None = None,
-        email: str | None = None,
-        order_id: str | None = None,
-        page_key: str | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of sales, newest first, and the cursor of the next page (if any)."""
-        keys = self._sale_keys
-        if product_id is not None:
-            keys = self._product_sale_keys.get(product_id, [])
-        low = 0 if after is None else bisect.bisect_left(keys, (after.isoformat(),))
-        high = len(keys) if before is None else bisect.bisect_left(keys, (before.isoformat(),))
-        threshold = self.query_timeout_threshold
-        if threshold is not None and high - low > threshold:
-            raise QueryTimeout
-        if page_key is not None:
-            created_at, sale_id = decode_cursor(page_key, 2)
-            # A position, not a snapshot: sales added since do not shift it.
-            high = min(high, bisect.bisect_left(keys, (created_at, sale_id)))
-        found: list[_SaleRow] = []
-        index = high - 1
-        more = False
-        while index >= low:
-            row = self._sales[keys[index][1]]
-            index -= 1
-            if email is not None and row.email != email:
-                continue
-            if order_id is not None and str(row.order_id) != order_id:
-                continue
-            if len(found) == SALES_PER_PAGE:
-                more = True
-                break
-            found.append(row)
-        cursor = encode_cursor(found[-1].created_at, found[-1].id) if more else None
-        return [self._sale_json(row) for row in found], cursor
-
     def iter_sales(self) -> Iterator[dict[str, Any]]:
-        """Every sale, newest first."""
-        for _, sale_id in reversed(self._sale_keys):
-            yield self._sale_json(self._sales[sale_id])
+        """Every sale, newest first (``created_at desc, id desc``)."""
+        now = time.time()
+        for row in self.sales.newest_first():
+            yield self.sales.sale_json(row, now)
+
+    def sale_rows(self) -> Iterator[SaleRow]:
+        """Every stored sale row, newest first."""
+        return self.sales.newest_first()
 
     # -- subscribers ------------------------------------------------------------------
     def add_subscriber(
@@ -398,16 +284,22 @@ class FakeState:
         id: str | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
+        """Add a subscription of a product (active unless ``cancelled_at``/``ended_at``/
+        ``failed_at`` say otherwise); ``email`` is its purchases' e-mail."""
         product = self._product_for_sale(product_id)
         subscriber_id = id or new_id()
-        subscriber: dict[str, Any] = {
+        epoch = _epoch(created_at)
+        number = len(self.subscribers) + 1
+        email = user_email or f"member{len(self.subscribers)}@example.com"
+        subscriber = Record({
             "id": subscriber_id,
+            "email": fields.pop("email", email),
             "product_id": product["id"],
             "product_name": product["name"],
-            "user_id": str(1_000_000_000 + len(self.subscribers)),
-            "user_email": user_email or f"member{len(self.subscribers)}@example.com",
+            "user_id": str(1_000_000_000 + number),
+            "user_email": email,
             "purchase_ids": [],
-            "created_at": timestamp(created_at),
+            "created_at": iso_utc(epoch),
             "user_requested_cancellation_at": None,
             "charge_occurrence_count": None,
             "recurrence": "monthly",
@@ -415,19 +307,13 @@ class FakeState:
             "ended_at": None,
             "failed_at": None,
             "free_trial_ends_at": None,
-            "license_key": None,
             "status": "alive",
-        }
+        })
         subscriber.update(fields)
-        self.subscribers[subscriber_id] = subscriber
+        if subscriber.get("license_key") is None:
+            subscriber.pop("license_key", None)  # Subscription#as_json: only when present
+        self.subscriptions.add(subscriber, product["id"], epoch)
         return subscriber
-
-    def product_subscribers(self, product_id: str, email: str | None) -> list[dict[str, Any]]:
-        return [
-            s
-            for s in self.subscribers.values()
-            if s["product_id"] == product_id and (email is None or s["user_email"] == email)
-        ]
 
     # -- licenses ---------------------------------------------------------------------
     def add_license(
@@ -436,13 +322,15 @@ class FakeState:
     ) -> dict[str, Any]:
         product = self._product_for_sale(product_id)
         key = license_key or "-".join(secrets.token_hex(4).upper() for _ in range(4))
+        license_id = new_id()
         if sale_id is None:
-            sale_id = self.add_sale(product_id=product["id"], license_key=key)["id"]
-        else:
-            self.update_sale(sale_id, license_key=key)
+            sale_id = self.add_sale(product_id=product["id"])["id"]
+        # Purchase#license_json: a sale with a license shows these four.
+        self.update_sale(sale_id, license_key=key, license_id=license_id,
+                         license_disabled=False, is_multiseat_license=False)
         record = {
             "license_key": key, "product_id": product["id"], "sale_id": sale_id,
-            "uses": int(uses), "disabled": False,
+            "uses": int(uses), "disabled": False, "id": license_id,
         }
         self.licenses[key] = record
         return dict(record)
@@ -485,20 +373,32 @@ class FakeState:
         universal: bool = False,
         max_purchase_count: int | None = None,
     ) -> dict[str, Any]:
-        """Add an offer code; ``ValueError`` (with Gumroad's wording) when it is refused."""
-        if not _OFFER_CODE_NAME.match(name):
-            raise ValueError("Offer code names can only contain letters, numbers, - and _.")
+        """Add an offer code; ``ValueError`` (with Gumroad's wording) when it is refused.
+
+        The texts are ``OfferCode``'s validations (``full_messages.to_sentence``).
+        """
+        if not name:
+            raise ValueError("Code can't be blank")
+        if not _OFFER_CODE_NAME.fullmatch(name):
+            raise ValueError("Code can only contain numbers, letters, dashes, and underscores.")
         for existing in self.offer_codes.values():
-            if existing["_deleted"] or existing["name"].lower() != name.lower():
+            if existing["_deleted"]:
                 continue
-            if universal or existing["_universal"] or existing["_product_id"] == product_id:
-                raise ValueError("An offer code with this name already exists.")
-        if amount is None:
-            raise ValueError("An offer code needs an amount.")
+            # validates_uniqueness_of (a case-insensitive MySQL column) for universal codes;
+            # code_validation (Ruby ==, case-sensitive) among one product's codes.
+            if universal and existing["_universal"] and existing["name"].lower() == name.lower():
+                raise ValueError("Code must be unique.")
+            if not universal and existing["name"] == name and (
+                existing["_universal"] or existing["_product_id"] == product_id
+            ):
+                raise ValueError("Discount code must be unique.")
+        amount = amount or 0
+        if amount < 0:
+            raise ValueError("Please enter a positive discount amount.")
+        if offer_type == "percent" and amount > 100:
+            raise ValueError("Please enter a discount amount that is 100% or less.")
         code: dict[str, Any] = {"id": new_id(), "name": name}
         if offer_type == "percent":
-            if not 0 <= amount <= 100:
-                raise ValueError("Percent off must be between 0 and 100.")
             code["percent_off"] = amount
         else:
             code["amount_cents"] = amount
@@ -532,27 +432,31 @@ class FakeState:
             made = [self.add_product(name="Product 1", price=1000, id=new_id(rng))]
         span = int((datetime.combine(end, datetime.min.time()) -
                     datetime.combine(start, datetime.min.time())).total_seconds())
-        origin = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
-        rows = []
-        for _ in range(sales):
-            product = made[rng.randrange(len(made))]
-            moment = origin + timedelta(seconds=rng.randrange(max(span, 1)))
-            rows.append(_SaleRow(
-                created_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                id=new_id(rng),
-                product_id=product["id"],
-                email=f"{rng.choice(_FIRST_NAMES)}{rng.randrange(100_000)}@example.com",
-                price=product["price"],
-                order_id=self._take_order_id(),
-            ))
-        self.bulk_add_sales(rows)
+        origin = int(datetime.combine(start, datetime.min.time(), tzinfo=UTC).timestamp())
+        spread, choose, pick = max(span, 1), rng.random, rng.choice
+        self.sales.bulk_add(
+            (origin + int(choose() * spread), new_id(rng), product["id"],
+             f"{pick(_FIRST_NAMES)}{int(choose() * 100_000)}@example.com", product["price"])
+            for product in (made[int(choose() * len(made))] for _ in range(sales))
+        )
+        start_time = datetime.fromtimestamp(origin, UTC)
         for i in range(subscribers):
-            moment = origin + timedelta(seconds=rng.randrange(max(span, 1)))
+            moment = start_time + timedelta(seconds=rng.randrange(max(span, 1)))
             self.add_subscriber(product_id=made[i % len(made)]["id"], id=new_id(rng),
                                 user_email=f"member{i}@example.com", created_at=moment)
         for i in range(licenses):
             product_id = made[i % len(made)]["id"]
-            moment = origin + timedelta(seconds=rng.randrange(max(span, 1)))
+            moment = start_time + timedelta(seconds=rng.randrange(max(span, 1)))
             sale = self.add_sale(product_id=product_id, created_at=moment, id=new_id(rng))
             key = "-".join(f"{rng.getrandbits(32):08X}" for _ in range(4))
             self.add_license(product_id=product_id, license_key=key, sale_id=sale["id"])
+
+
+def _permalink(product_id: str, taken: dict[str, str]) -> str:
+    # A short unique permalink derived from the id (letters only, like Gumroad's).
+    base = "".join(c for c in product_id if c.isalpha())[:5] or "prod"
+    permalink, n = base, 1
+    while permalink in taken:
+        n += 1
+        permalink = f"{base}{n}"
+    return permalink

@@ -49,6 +49,30 @@ CASES: list[tuple[str, Call]] = [
     ("fields['tags']", lambda c: c.products.create(name="x", tags=["a"])),
     ("title", lambda c: c.variant_categories.create("p", title="")),
     ("max_purchase_count", lambda c: c.variants.create("p", "c", name="x", max_purchase_count=0)),
+    # Values the server would silently change (to_i truncation, integer columns, formats).
+    ("amount_off", lambda c: c.offer_codes.create("p", name="A", offer_type="percent", amount_off=12.5)),
+    ("amount_off", lambda c: c.offer_codes.create("p", name="A", offer_type="percent", amount_off=99.99)),
+    ("amount_off", lambda c: c.offer_codes.create("p", name="A", offer_type="fixed", amount_off=150.5)),
+    ("amount_cents", lambda c: c.offer_codes.create("p", name="A", amount_cents=2**31)),
+    ("max_purchase_count", lambda c: c.offer_codes.create("p", name="A", amount_cents=1, max_purchase_count=2**31)),
+    ("max_purchase_count", lambda c: c.offer_codes.update("p", "o", max_purchase_count=1.5)),  # type: ignore[arg-type]
+    ("max_purchase_count", lambda c: c.offer_codes.create_batch("p", count=1, amount_cents=1, max_purchase_count=2.5)),  # type: ignore[arg-type]
+    ("amount_off", lambda c: c.offer_codes.create_batch("p", count=1, offer_type="percent", amount_off=33.3)),
+    ("price_difference_cents", lambda c: c.variants.create("p", "c", name="x", price_difference_cents=-100)),
+    ("price_difference_cents", lambda c: c.variants.update("p", "c", "v", price_difference_cents=2.5)),  # type: ignore[arg-type]
+    ("price_difference_cents", lambda c: c.variants.create("p", "c", name="x", price_difference_cents=2**31)),
+    ("max_purchase_count", lambda c: c.variants.update("p", "c", "v", max_purchase_count=2**40)),
+    ("amount_cents", lambda c: c.sales.refund("s", amount_cents=2**31)),
+    ("order_id", lambda c: c.sales.list(order_id="007").to_list()),
+    ("order_id", lambda c: c.sales.list(order_id="-5").to_list()),
+    ("order_id", lambda c: c.sales.list(order_id="١٢").to_list()),  # Arabic-Indic digits
+    ("order_id", lambda c: c.sales.list(order_id="+12").to_list()),
+    ("order_id", lambda c: c.sales.list(order_id=-5).to_list()),
+    ("order_id", lambda c: c.sales.list(order_id=True).to_list()),  # type: ignore[arg-type]
+    ("fields['price']", lambda c: c.products.create(name="x", price=9.99)),
+    ("fields['price']", lambda c: c.products.update("p", price=float("nan"))),
+    ("fields['price']", lambda c: c.products.update("p", price=2**31)),
+    ("fields['max_purchase_count']", lambda c: c.products.update("p", max_purchase_count=10.5)),
 ]
 
 
@@ -86,3 +110,15 @@ def test_plain_http_needs_loopback_or_consent() -> None:
     GumroadClient("t", base_url="http://localhost:9")
     GumroadClient("t", base_url="http://[::1]:9")
     GumroadClient("t", base_url="http://gumroad.internal", allow_insecure_http=True)
+
+
+async def test_whole_numbers_travel_as_integers(fake: FakeGumroad, client: GumroadClient) -> None:
+    """What is accepted is sent as the integer the server will store, never as ``12.0``."""
+    product = fake.add_product(name="P", price=1000)["id"]
+    await client.offer_codes.create(product, name="HALF", offer_type="percent", amount_off=50.0)
+    assert fake.requests[-1].form["amount_off"] == "50"
+    await client.products.update(product, price=1200.0)
+    assert fake.requests[-1].form["price"] == "1200"
+    await client.sales.list(order_id=0).to_list()
+    await client.sales.list(order_id=524459995).to_list()
+    assert [r.query["order_id"] for r in fake.requests[-2:]] == ["0", "524459995"]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from _examples import example
 
 from gumroad_async import (
     CustomField,
@@ -23,13 +22,6 @@ from gumroad_async import (
     VariantCategory,
 )
 from gumroad_async._converter import structure, to_wire_dict
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "gumroad-api" / "examples"
-
-
-def example(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())
-    return data
 
 
 @pytest.mark.parametrize(
@@ -185,3 +177,16 @@ def test_shape_specialised_path_equals_the_generic_one() -> None:
             assert [getattr(one, f) for f in one.__slots__ if not f.startswith("__")] == [
                 getattr(two, f) for f in two.__slots__ if not f.startswith("__")]
     assert fast(["not", "a", "dict"]) is None
+
+
+def test_records_pickle_and_copy() -> None:
+    import copy
+    import pickle
+
+    sale = structure({**example("sale")["sale"], "brand_new": [1, {"a": 2}]}, Sale)
+    assert sale is not None and sale.extra["brand_new"] == [1, {"a": 2}]
+    for clone in (pickle.loads(pickle.dumps(sale)), copy.deepcopy(sale), copy.copy(sale)):
+        assert clone == sale and type(clone) is Sale
+        assert dict(clone.extra) == dict(sale.extra) and clone.card == sale.card
+        with pytest.raises(TypeError):
+            clone.extra["x"] = 1  # type: ignore[index]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from aiohttp import web
 
 from gumroad_async import GumroadClient, PaginationError
 from gumroad_async.testing import FakeGumroad
@@ -131,3 +133,73 @@ async def test_a_malformed_record_does_not_break_the_page(
     assert [s.id for s in sales] == ["ok", "ok2"]
     assert sales[0].price is None and sales[0].extra["price"] == "not a number"
     assert sales[1].price == 1
+
+
+# Every listing, as (call, path the server sees, answer key): each follows a cursor if a newer
+# server sends one, and stops after one request when none is sent (products today).
+LISTINGS = [
+    (lambda g: g.products.list(), "/v2/products", "products"),
+    (lambda g: g.products.skus("p1"), "/v2/products/p1/skus", "skus"),
+    (lambda g: g.variant_categories.list("p1"), "/v2/products/p1/variant_categories",
+     "variant_categories"),
+    (lambda g: g.variants.list("p1", "c1"), "/v2/products/p1/variant_categories/c1/variants",
+     "variants"),
+    (lambda g: g.offer_codes.list("p1"), "/v2/products/p1/offer_codes", "offer_codes"),
+    (lambda g: g.custom_fields.list("p1"), "/v2/products/p1/custom_fields", "custom_fields"),
+    (lambda g: g.resource_subscriptions.list("sale"), "/v2/resource_subscriptions",
+     "resource_subscriptions"),
+    (lambda g: g.subscribers.list("p1"), "/v2/products/p1/subscribers", "subscribers"),
+    (lambda g: g.sales.list(), "/v2/sales", "sales"),
+]
+
+
+@pytest.mark.parametrize(("call", "path", "key"), LISTINGS, ids=[k for _, _, k in LISTINGS])
+@pytest.mark.parametrize("paginated", [True, False], ids=["cursor", "no-cursor"])
+async def test_every_listing_follows_a_cursor_and_never_needs_one(
+    call: Any, path: str, key: str, paginated: bool
+) -> None:
+    """A plain aiohttp server: two pages with a cursor, or one page without any."""
+    seen: list[dict[str, str]] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(dict(request.query))
+        cursor = request.query.get("page_key")
+        if not paginated:
+            return web.json_response({"success": True, key: [{"id": "a"}, {"id": "b"}]})
+        if cursor is None:
+            return web.json_response({"success": True, key: [{"id": "a"}],
+                                      "next_page_key": "20240101-7",
+                                      "next_page_url": f"{path}?page_key=20240101-7"})
+        assert cursor == "20240101-7"
+        return web.json_response({"success": True, key: [{"id": "b"}]})
+
+    app = web.Application()
+    app.router.add_get(path, answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with GumroadClient("t", base_url=f"http://127.0.0.1:{port}") as gumroad:
+            records = await call(gumroad).to_list()
+    finally:
+        await runner.cleanup()
+    assert [r.id for r in records] == ["a", "b"]
+    assert len(seen) == (2 if paginated else 1)
+    if paginated:
+        assert "page_key" not in seen[0] and seen[1]["page_key"] == "20240101-7"
+        # The filters of the first page travel with the cursor.
+        assert {k: v for k, v in seen[1].items() if k != "page_key"} == seen[0]
+
+
+async def test_entries_that_are_not_objects_are_skipped_and_logged(
+    fake: FakeGumroad, client: GumroadClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = {"success": True, "sales": [1, {"id": "a"}, None, "x", {"id": "b"}]}
+    fake.inject(method="GET", path="/v2/sales", status=200, body=body)
+    with caplog.at_level("WARNING", logger="gumroad_async"):
+        sales = await client.sales.list().to_list()
+    assert [s.id for s in sales] == ["a", "b"]
+    skipped = [r.getMessage() for r in caplog.records if "not an object" in r.getMessage()]
+    assert len(skipped) == 3 and "'x'" in skipped[-1]

@@ -17,6 +17,7 @@ from gumroad_async import (
     Product,
     ResourceSubscription,
     Sale,
+    Sku,
     Subscriber,
     UnprocessableEntityError,
     User,
@@ -45,6 +46,25 @@ async def test_user_agent_suffix(fake: FakeGumroad) -> None:
         await gumroad.user.get()
     agent = last(fake).headers["User-Agent"]
     assert agent.startswith("gumroad-async/") and agent.endswith(" my-app/1.0")
+
+
+async def test_product_skus(fake: FakeGumroad) -> None:
+    shirt = fake.add_product(name="Shirt", is_physical=True)["id"]
+    fake.add_sku(shirt, name="Default", default=True)
+    fake.add_sku(shirt, name="Red - L", price_difference_cents=200, custom_sku="SHIRT-RED-L")
+    fake.add_sku(shirt, name="Blue - M")
+    ebook = fake.add_product(name="Ebook")["id"]
+    # Reads of SKUs accept the default view_public scope.
+    fake.add_token("public-only", ["view_public"])
+    async with GumroadClient("public-only", base_url=fake.url) as gumroad:
+        skus = await gumroad.products.skus(shirt).to_list()
+        assert await gumroad.products.skus(ebook).to_list() == []
+    assert [type(s) for s in skus] == [Sku, Sku]
+    assert [(s.name, s.custom_sku, s.price_difference_cents) for s in skus] == [
+        ("Red - L", "SHIRT-RED-L", 200), ("Blue - M", None, 0)]
+    assert all(s.id and dict(s.extra) == {} for s in skus)
+    assert [r.path for r in fake.requests] == [f"/v2/products/{shirt}/skus",
+                                               f"/v2/products/{ebook}/skus"]
 
 
 async def test_products_crud(fake: FakeGumroad, client: GumroadClient) -> None:

@@ -209,3 +209,30 @@ async def test_the_command_line_refuses_a_results_file_that_is_not_utf8(
     assert process.returncode != 0 and "Traceback" not in text
     assert text.count("\n") == 1 and str(results) in text and "UTF-8" in text
     assert creates(fake) == 0
+def _imported_modules(path: Path) -> set[str]:
+    """The modules a source file imports at its top level (not under ``TYPE_CHECKING``)."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_batches_build_on_the_service_not_the_other_way_round() -> None:
+    import gumroad_async.services._offer_code_batches as batches
+    import gumroad_async.services.offer_codes as service
+
+    service_imports = _imported_modules(Path(service.__file__))
+    assert not any("_offer_code_batches" in name for name in service_imports)
+    source = Path(batches.__file__).read_text()
+    assert "gumroad_async.services.offer_codes" in _imported_modules(Path(batches.__file__))
+    assert "TYPE_CHECKING" not in source
+    assert issubclass(batches.BatchOfferCodesService, service.OfferCodesService)
+    client = GumroadClient("t", base_url="http://127.0.0.1:9")
+    assert isinstance(client.offer_codes, batches.BatchOfferCodesService)
+    asyncio.run(client.close())

@@ -1,0 +1,197 @@
+"""The fake's subscribers: kept in the server's order per product, listed from bytes.
+
+Each subscriber is a ``Record`` (a dict that keeps its JSON encoding until one of its keys
+changes). Per product, the listing of active subscribers is built once and kept until a
+subscriber changes, one is added, or a pending cancellation comes due; a page is then a
+slice of pre-encoded rows, found by bisection, unless a filter or an out-of-order id makes
+the server's ``created_at <= ? and id < ?`` selection skip rows (then rows are walked).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import time
+from typing import Any, Self
+
+from gumroad_async._json import dumps
+from gumroad_async.testing._wire import iso_utc, parse_timestamp
+
+__all__ = ["SUBSCRIBERS_PER_PAGE", "Record", "SubscriberBook"]
+
+SUBSCRIBERS_PER_PAGE = 100  # subscribers_controller.rb RESULTS_PER_PAGE
+_ID_MASK = (1 << 32) - 1
+_EPOCH_SHIFT = 1 << 40
+
+
+def _key(epoch: int, number: int) -> int:
+    return ((epoch + _EPOCH_SHIFT) << 32) | number
+
+
+class Record(dict[str, Any]):
+    """A JSON object that keeps its encoding until one of its keys is set or removed.
+
+    (Assign a field to change it: a nested list changed in place is not seen.)
+    """
+
+    __slots__ = ("_book", "_encoded")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._encoded: bytes | None = None
+        self._book: SubscriberBook | None = None
+
+    def encoded(self) -> bytes:
+        if self._encoded is None:
+            self._encoded = dumps(dict(self))
+        return self._encoded
+
+    def _changed(self) -> None:
+        self._encoded = None
+        if self._book is not None:
+            self._book.version += 1
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._changed()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._changed()
+        super().__delitem__(key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._changed()
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self._changed()
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[str, Any]:
+        self._changed()
+        return super().popitem()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._changed()
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        self._changed()
+        super().clear()
+
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
+        self._changed()
+        return super().__ior__(other)
+
+
+class _Listing:
+    """One product's active subscribers, in ``(created_at, id)`` order, pre-encoded."""
+
+    __slots__ = ("emails", "encoded", "expires", "in_order", "keys", "numbers", "version")
+
+    def __init__(self, version: int, expires: float) -> None:
+        self.version, self.expires = version, expires
+        self.keys: list[int] = []
+        self.numbers: list[int] = []
+        self.encoded: list[bytes] = []
+        self.emails: list[str] = []
+        self.in_order = True
+
+
+class SubscriberBook:
+    """Every subscription of the account, by id, and per product in the server's order."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, Record] = {}
+        self._keys: dict[str, int] = {}
+        self._by_product: dict[str, list[tuple[int, str]]] = {}
+        self._listings: dict[str, _Listing] = {}
+        #: Bumped whenever a subscriber is added or changed: listings are rebuilt then.
+        self.version = 0
+
+    def add(self, record: Record, product_id: str, epoch: int) -> None:
+        number = len(self._keys) + 1
+        key = _key(epoch, number)
+        record._book = self
+        self.records[record["id"]] = record
+        self._keys[record["id"]] = key
+        bisect.insort(self._by_product.setdefault(product_id, []), (key, record["id"]))
+        self.version += 1
+
+    def page(
+        self, product_id: str, email: str | None,
+        bound: tuple[float | None, int] | None = None, size: int | None = None,
+    ) -> tuple[list[bytes], tuple[int, int] | None]:
+        """Active subscribers (their JSON), ``created_at desc, id desc``, below a decoded
+        cursor; with ``size``, one page and the ``(epoch, id)`` of its last row when more
+        follow."""
+        listing = self._listing(product_id)
+        keys = listing.keys
+        high = len(keys)
+        below = None
+        if bound is not None:
+            bound_time, below = bound
+            if bound_time is None:
+                return [], None  # created_at <= NULL
+            high = bisect.bisect_right(keys, _key(math.floor(bound_time), _ID_MASK))
+            if listing.in_order:
+                # Ids rise with created_at here, so `id < ?` is a bound on the position.
+                high = min(high, bisect.bisect_left(listing.numbers, below))
+                below = None
+        if email is None and below is None:
+            low = 0 if size is None else max(0, high - size)
+            found = listing.encoded[low:high]
+            found.reverse()
+            more = size is not None and low > 0
+            return found, (_unkey(keys[low]) if more else None)
+        return self._walk(listing, high, email, below, size)
+
+    def _walk(self, listing: _Listing, high: int, email: str | None, below: int | None,
+              size: int | None) -> tuple[list[bytes], tuple[int, int] | None]:
+        found: list[bytes] = []
+        last: tuple[int, int] | None = None
+        for index in range(high - 1, -1, -1):
+            if below is not None and listing.numbers[index] >= below:
+                continue
+            if email is not None and listing.emails[index] != email:
+                continue
+            if size is not None and len(found) == size:
+                return found, last
+            found.append(listing.encoded[index])
+            last = _unkey(listing.keys[index])
+        return found, None
+
+    def _listing(self, product_id: str) -> _Listing:
+        listing = self._listings.get(product_id)
+        now = time.time()
+        if listing is not None and listing.version == self.version and now < listing.expires:
+            return listing
+        # Subscription.active: not failed, not ended, not cancelled (or cancelled from a
+        # later time on, which is when this listing expires).
+        expires = math.inf
+        listing = _Listing(self.version, expires)
+        now_text = iso_utc(int(now))
+        for key, subscriber_id in self._by_product.get(product_id, []):
+            record = self.records[subscriber_id]
+            if record.get("failed_at") or record.get("ended_at"):
+                continue
+            cancelled = record.get("cancelled_at")
+            if cancelled:
+                when = parse_timestamp(cancelled)
+                if iso_utc(int(when)) <= now_text:
+                    continue
+                expires = min(expires, when)
+            number = key & _ID_MASK
+            if listing.numbers and number < listing.numbers[-1]:
+                listing.in_order = False
+            listing.keys.append(key)
+            listing.numbers.append(number)
+            listing.encoded.append(record.encoded())
+            listing.emails.append(str(record.get("email") or "").lower())
+        listing.expires = expires
+        self._listings[product_id] = listing
+        return listing
+
+
+def _unkey(key: int) -> tuple[int, int]:
+    return (key >> 32) - _EPOCH_SHIFT, key & _ID_MASK

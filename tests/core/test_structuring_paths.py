@@ -1,0 +1,160 @@
+"""The fast structuring paths (per key order, per value types) agree with the generic one.
+
+Every record class has a generic structuring function (one check per declared field) and,
+per key order the server sends, generated functions that skip the work a known shape does
+not need. Whatever the input, both must build the same record: same values of the same
+types, the same ``extra``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import attrs
+from _examples import EXAMPLE_RECORDS, example, example_names
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gumroad_async import (
+    Affiliate,
+    Card,
+    CustomField,
+    License,
+    LicensePurchase,
+    OfferCode,
+    Product,
+    ProductVariant,
+    ProductVariantOption,
+    PurchasingPowerParity,
+    RecurrencePrice,
+    ResourceSubscription,
+    Sale,
+    SaleOfferCode,
+    Sku,
+    Subscriber,
+    Upsell,
+    User,
+    Variant,
+    VariantCategory,
+    _converter,
+)
+
+RECORDS: list[type[Any]] = [
+    Affiliate, Card, CustomField, License, LicensePurchase, OfferCode, Product, ProductVariant,
+    ProductVariantOption, PurchasingPowerParity, RecurrencePrice, ResourceSubscription, Sale,
+    SaleOfferCode, Sku, Subscriber, Upsell, User, Variant, VariantCategory,
+]
+
+
+def _fast(cls: type[Any]) -> Any:
+    return _converter._record_hook(cls)
+
+
+def _generic(cls: type[Any]) -> Any:
+    _converter._record_hook(cls)
+    return _converter._GENERIC_HOOKS[cls]
+
+
+def _typed(value: Any) -> Any:
+    """A record as nested plain data where ``1``, ``1.0`` and ``True`` differ."""
+    if attrs.has(type(value)):
+        fields = [(f.name, _typed(getattr(value, f.name))) for f in attrs.fields(type(value))]
+        return (type(value).__name__, fields)
+    if isinstance(value, tuple | list):
+        return [_typed(v) for v in value]
+    if isinstance(value, dict) or type(value).__name__ == "mappingproxy":
+        return sorted((k, _typed(v)) for k, v in value.items())
+    if isinstance(value, float) and math.isnan(value):
+        return ("nan",)
+    return (type(value).__name__, value)
+
+
+def assert_same(cls: type[Any], data: Any) -> None:
+    fast, generic = _fast(cls)(data), _generic(cls)(data)
+    assert _typed(fast) == _typed(generic)
+    if fast is not None:
+        assert type(fast) is cls and dict(fast.extra) == dict(generic.extra)
+
+
+def _wire_names(cls: type[Any]) -> list[str]:
+    return [_converter._wire_name(f) for f in attrs.fields(cls) if f.name != "extra"]
+
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", "0", "1", "1.0", "12.5", "true", "false", "maybe", " 7 ",
+                     "2021-01-05T19:38:56Z", "2021-01-05", "2021-01-05T19:38:56+02:00",
+                     "not a date", "$2.50"]),
+    st.text(max_size=8),
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=6,
+)
+
+
+@st.composite
+def shaped_inputs(draw: st.DrawFn) -> tuple[type[Any], list[dict[str, Any]]]:
+    """A record class and a few objects with the same key order (one shape), values free."""
+    cls = draw(st.sampled_from(RECORDS))
+    names = _wire_names(cls)
+    keys = draw(st.lists(st.sampled_from([*names, "extra", "brand_new", "x-y"]),
+                         unique=True, max_size=len(names) + 3))
+    nested = {k: draw(st.sampled_from(RECORDS)) for k in keys[:2]}
+    objects = []
+    for _ in range(draw(st.integers(1, 6))):
+        obj: dict[str, Any] = {}
+        for key in keys:
+            if key in nested and draw(st.booleans()):
+                inner = nested[key]
+                obj[key] = {k: draw(scalars) for k in _wire_names(inner)[:4]}
+            else:
+                obj[key] = draw(json_values)
+        objects.append(obj)
+    return cls, objects
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shaped_inputs())
+def test_fast_paths_agree_with_the_generic_one_on_random_input(
+    case: tuple[type[Any], list[dict[str, Any]]],
+) -> None:
+    cls, objects = case
+    # The first object of a shape fixes its value types; the next ones hit that typed path
+    # when their types match and the checked path when they do not.
+    for data in [*objects, *objects]:
+        assert_same(cls, data)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sampled_from(RECORDS), json_values)
+def test_anything_that_is_not_an_object(cls: type[Any], value: Any) -> None:
+    if not isinstance(value, dict):
+        assert _fast(cls)(value) is None and _generic(cls)(value) is None
+    else:
+        assert_same(cls, value)
+
+
+def _example_objects() -> list[tuple[type[Any], dict[str, Any]]]:
+    found = []
+    for name in example_names():
+        if name not in EXAMPLE_RECORDS:
+            continue
+        key, cls = EXAMPLE_RECORDS[name]
+        payload = example(name)
+        raw = payload if not key else payload[key]
+        found += [(cls, obj) for obj in (raw if isinstance(raw, list) else [raw])]
+    return found
+
+
+def test_fast_paths_agree_on_every_documented_example() -> None:
+    cases = _example_objects()
+    assert len(cases) >= 22
+    for cls, data in cases * 2:  # twice: the second time through the typed path
+        assert_same(cls, data)
+        # The same object with its keys in reverse order: another shape, same record.
+        assert_same(cls, dict(reversed(list(data.items()))))
