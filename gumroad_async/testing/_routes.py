@@ -804,10 +804,13 @@ ROUTES: tuple[Route, ...] = (
 
 
 _STATIC: dict[tuple[str, tuple[str, ...]], Route] = {}
-_BY_SHAPE: dict[tuple[str, int], list[Route]] = {}
+# Routes with variables, by method, length and last segment (":" when it is a variable).
+_BY_SHAPE: dict[tuple[str, int, str], list[Route]] = {}
 for _route in ROUTES:
     if any(s.startswith(":") for s in _route.segments):
-        _BY_SHAPE.setdefault((_route.method, len(_route.segments)), []).append(_route)
+        last = _route.segments[-1]
+        shape = (_route.method, len(_route.segments), ":" if last.startswith(":") else last)
+        _BY_SHAPE.setdefault(shape, []).append(_route)
     else:
         _STATIC[(_route.method, _route.segments)] = _route
 
@@ -817,8 +820,10 @@ def match_route(method: str, segments: tuple[str, ...]) -> tuple[Route, dict[str
     static = _STATIC.get((method, segments))
     if static is not None:
         return static, {}
-    for route in _BY_SHAPE.get((method, len(segments)), ()):
-        found = route.match(segments)
-        if found is not None:
-            return route, found
+    size = len(segments)
+    for last in (segments[-1] if segments else "", ":"):
+        for route in _BY_SHAPE.get((method, size, last), ()):
+            found = route.match(segments)
+            if found is not None:
+                return route, found
     return None
