@@ -11,6 +11,7 @@ line it follows. The caller's token (scopes, application) is ``state.caller``.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -480,6 +481,9 @@ def list_sales(state: FakeState, path: dict[str, str], args: dict[str, str]) -> 
         "product_id": product_id, "email": email, "number": number,
     }
     if page_number is not None:
+        if page_number > 10 and state.throttle_deep_pages(time.monotonic()):
+            # config/initializers/rack_attack.rb: page > 10 is held to 10 requests/s.
+            return 429, "Retry later\n"
         return _deprecated_page(state, page_number, query, args)
     bound = None
     if args.get("page_key"):

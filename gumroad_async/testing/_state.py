@@ -13,6 +13,7 @@ import random
 import re
 import secrets
 import time
+from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
@@ -99,6 +100,7 @@ class FakeState:
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         #: Refresh token -> the grant it renews (access token, client, scopes).
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
+        self._deep_pages: deque[float] = deque()
         #: Product id -> its SKUs (``_default`` marks the product's default SKU).
         self.skus: dict[str, list[dict[str, Any]]] = {}
 
@@ -118,6 +120,16 @@ class FakeState:
         if scopes & {"view_profile", "account"}:
             shown["display_name"] = user.get("display_name")
         return shown
+
+    def throttle_deep_pages(self, now: float) -> bool:
+        """Rack::Attack's one v2 throttle: ``page`` > 10 on sales, 10 requests a second."""
+        hits = self._deep_pages
+        while hits and hits[0] <= now - 1.0:
+            hits.popleft()
+        if len(hits) >= 10:
+            return True
+        hits.append(now)
+        return False
 
     # -- products ---------------------------------------------------------------------
     def add_product(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -482,3 +483,18 @@ async def test_subscriber_cursor_skips_an_older_record_with_a_higher_id(
     seen = [s["id"] for s in first["subscribers"] + second["subscribers"]]
     assert backdated["id"] not in seen and len(seen) == 102
     assert seen == [s["id"] for s in reversed(made)]
+
+
+async def test_deep_page_numbers_are_throttled(fake: FakeGumroad, http: aiohttp.ClientSession
+                                               ) -> None:
+    _sales_at(fake, 3)
+    assert [fake.state.throttle_deep_pages(100.0 + i / 100) for i in range(11)] == [
+        False] * 10 + [True]
+    assert fake.state.throttle_deep_pages(101.5) is False  # a second later, room again
+    for _ in range(10):  # fill the window (stamped ahead, so that no wait empties it)
+        fake.state.throttle_deep_pages(time.monotonic() + 3600)
+    assert (await call(http, fake, "GET", "/v2/sales?page=10"))[0] == 200  # not throttled
+    async with http.get(f"{fake.url}/v2/sales?page=11",
+                        headers={"Authorization": f"Bearer {fake.token}"}) as response:
+        assert response.status == 429 and await response.text() == "Retry later\n"
+        assert response.content_type == "text/plain" and "Retry-After" not in response.headers
