@@ -24,7 +24,8 @@ from gumroad_async import (
 )
 from gumroad_async._converter import structure, to_wire_dict
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "gumroad-api" / "examples"
+EXAMPLES = next((p / "shared" / "gumroad-api" / "examples" for p in Path(__file__).resolve().parents
+                 if (p / "shared" / "gumroad-api" / "examples").is_dir()), Path("/nonexistent"))
 
 
 def example(name: str) -> dict[str, Any]:
