@@ -34,8 +34,17 @@ from gumroad_async.testing._wire import (
 __all__ = ["ROUTES", "JSONBytes", "Route", "match_route"]
 
 
-class JSONBytes(bytes):
-    """A body already encoded as JSON: sent as it is, as ``application/json``."""
+class JSONBytes:
+    """A body already encoded as JSON, in parts: joined once and sent as
+    ``application/json``."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts: bytes) -> None:
+        self.parts = parts
+
+    def encode(self) -> bytes:
+        return b"".join(self.parts)
 
 
 class HTML(str):
@@ -506,13 +515,12 @@ def _deprecated_page(state: FakeState, page_number: int, query: dict[str, Any],
 
 def _sales_answer(state: FakeState, numbers: list[int], more: bool, args: dict[str, str]
                   ) -> Answer:
-    tail = b""
+    tail = b"}"
     if more:
         cursor = state.sales.cursor(numbers[-1])
         tail = (b',"next_page_key":' + dumps(cursor) + b',"next_page_url":'
-                + dumps(_next_page_url("/v2/sales", args, cursor)))
-    return 200, JSONBytes(b'{"success":true,"sales":' + state.sales.page_bytes(numbers) + tail
-                          + b"}")
+                + dumps(_next_page_url("/v2/sales", args, cursor)) + b"}")
+    return 200, JSONBytes(b'{"success":true,"sales":', *state.sales.page_parts(numbers), tail)
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -613,8 +621,8 @@ def list_subscribers(state: FakeState, path: dict[str, str], args: dict[str, str
 
 def _subscribers_answer(found: list[bytes], tail: bytes) -> Answer:
     # Each subscriber keeps its encoding until it changes: the page is joined bytes.
-    return 200, JSONBytes(b'{"success":true,"subscribers":[' + b",".join(found) + b"]"
-                          + tail + b"}")
+    return 200, JSONBytes(b'{"success":true,"subscribers":[', b",".join(found), b"]", tail,
+                          b"}")
 
 
 def get_subscriber(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:

@@ -504,7 +504,7 @@ class FakeGumroad:
             all_headers.update(headers)
         payload: bytes
         if isinstance(body, JSONBytes):
-            payload = body
+            payload = body.encode()
             content_type = content_type or "application/json"
         elif isinstance(body, dict | list):
             payload = dumps(body)

@@ -498,3 +498,17 @@ async def test_deep_page_numbers_are_throttled(fake: FakeGumroad, http: aiohttp.
                         headers={"Authorization": f"Bearer {fake.token}"}) as response:
         assert response.status == 429 and await response.text() == "Retry later\n"
         assert response.content_type == "text/plain" and "Retry-After" not in response.headers
+
+
+async def test_a_page_mixing_changed_and_plain_sales_is_valid_json(
+    fake: FakeGumroad, http: aiohttp.ClientSession
+) -> None:
+    made = _sales_at(fake, 12)
+    for index in (0, 5, 11):  # the oldest, one inside, the newest
+        await call(http, fake, "PUT", f"/v2/sales/{made[index]['id']}/mark_as_shipped")
+    _, first = await call(http, fake, "GET", "/v2/sales")
+    _, second = await call(http, fake, "GET", "/v2/sales",
+                           params={"page_key": first["next_page_key"]})
+    listed = first["sales"] + second["sales"]
+    assert [s["id"] for s in listed] == [s["id"] for s in reversed(made)]
+    assert [("shipped" in s) for s in listed] == [i in (0, 5, 11) for i in range(11, -1, -1)]
