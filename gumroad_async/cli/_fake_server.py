@@ -58,7 +58,7 @@ def command(
                                    "one)")
     fake = FakeGumroad(
         token=token, host=host, port=port, latency=latency_ms / 1000, rate_limit=rate_limit,
-        retry_after=retry_after,
+        retry_after=retry_after, request_log_limit=10_000,
     )
     if edge_fault is not None:
         slow = edge_fault == "slow"

@@ -11,6 +11,7 @@ line it follows. The caller's token (scopes, application) is ``state.caller``.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -33,8 +34,17 @@ from gumroad_async.testing._wire import (
 __all__ = ["ROUTES", "JSONBytes", "Route", "match_route"]
 
 
-class JSONBytes(bytes):
-    """A body already encoded as JSON: sent as it is, as ``application/json``."""
+class JSONBytes:
+    """A body already encoded as JSON, in parts: joined once and sent as
+    ``application/json``."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, *parts: bytes) -> None:
+        self.parts = parts
+
+    def encode(self) -> bytes:
+        return b"".join(self.parts)
 
 
 class HTML(str):
@@ -480,6 +490,9 @@ def list_sales(state: FakeState, path: dict[str, str], args: dict[str, str]) -> 
         "product_id": product_id, "email": email, "number": number,
     }
     if page_number is not None:
+        if page_number > 10 and state.throttle_deep_pages(time.monotonic()):
+            # config/initializers/rack_attack.rb: page > 10 is held to 10 requests/s.
+            return 429, "Retry later\n"
         return _deprecated_page(state, page_number, query, args)
     bound = None
     if args.get("page_key"):
@@ -502,13 +515,12 @@ def _deprecated_page(state: FakeState, page_number: int, query: dict[str, Any],
 
 def _sales_answer(state: FakeState, numbers: list[int], more: bool, args: dict[str, str]
                   ) -> Answer:
-    tail = b""
+    tail = b"}"
     if more:
         cursor = state.sales.cursor(numbers[-1])
         tail = (b',"next_page_key":' + dumps(cursor) + b',"next_page_url":'
-                + dumps(_next_page_url("/v2/sales", args, cursor)))
-    return 200, JSONBytes(b'{"success":true,"sales":' + state.sales.page_bytes(numbers) + tail
-                          + b"}")
+                + dumps(_next_page_url("/v2/sales", args, cursor)) + b"}")
+    return 200, JSONBytes(b'{"success":true,"sales":', *state.sales.page_parts(numbers), tail)
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -609,8 +621,8 @@ def list_subscribers(state: FakeState, path: dict[str, str], args: dict[str, str
 
 def _subscribers_answer(found: list[bytes], tail: bytes) -> Answer:
     # Each subscriber keeps its encoding until it changes: the page is joined bytes.
-    return 200, JSONBytes(b'{"success":true,"subscribers":[' + b",".join(found) + b"]"
-                          + tail + b"}")
+    return 200, JSONBytes(b'{"success":true,"subscribers":[', b",".join(found), b"]", tail,
+                          b"}")
 
 
 def get_subscriber(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
@@ -804,10 +816,13 @@ ROUTES: tuple[Route, ...] = (
 
 
 _STATIC: dict[tuple[str, tuple[str, ...]], Route] = {}
-_BY_SHAPE: dict[tuple[str, int], list[Route]] = {}
+# Routes with variables, by method, length and last segment (":" when it is a variable).
+_BY_SHAPE: dict[tuple[str, int, str], list[Route]] = {}
 for _route in ROUTES:
     if any(s.startswith(":") for s in _route.segments):
-        _BY_SHAPE.setdefault((_route.method, len(_route.segments)), []).append(_route)
+        last = _route.segments[-1]
+        shape = (_route.method, len(_route.segments), ":" if last.startswith(":") else last)
+        _BY_SHAPE.setdefault(shape, []).append(_route)
     else:
         _STATIC[(_route.method, _route.segments)] = _route
 
@@ -817,8 +832,10 @@ def match_route(method: str, segments: tuple[str, ...]) -> tuple[Route, dict[str
     static = _STATIC.get((method, segments))
     if static is not None:
         return static, {}
-    for route in _BY_SHAPE.get((method, len(segments)), ()):
-        found = route.match(segments)
-        if found is not None:
-            return route, found
+    size = len(segments)
+    for last in (segments[-1] if segments else "", ":"):
+        for route in _BY_SHAPE.get((method, size, last), ()):
+            found = route.match(segments)
+            if found is not None:
+                return route, found
     return None

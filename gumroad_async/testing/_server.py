@@ -57,6 +57,7 @@ class FakeGumroad:
         retry_after: float | None = None,
         seed: int | None = None,
         sales: int = 0,
+        request_log_limit: int | None = None,
     ) -> None:
         self.state = FakeState()
         self.token = token
@@ -69,6 +70,9 @@ class FakeGumroad:
         #: The ``Retry-After`` seconds sent with a 429 (``None``: the header is left out).
         self.retry_after = retry_after
         self.requests: list[RecordedRequest] = []
+        #: Keep only about this many of the latest requests (``None``: all of them), for a
+        #: long-running server.
+        self.request_log_limit = request_log_limit
         self.in_flight = 0
         self.max_in_flight = 0
         self._tokens: dict[str, Caller] = {token: Caller(frozenset({"account"}), _PERSONAL_APP)}
@@ -378,6 +382,9 @@ class FakeGumroad:
             method=method, path=path, raw_path=raw_path, query=query, form=form,
             headers=request.headers, fault=fault,
         ))
+        limit = self.request_log_limit
+        if limit is not None and len(self.requests) >= 2 * limit:
+            del self.requests[:-limit]  # amortized: one cut every `limit` requests
         if self.latency:
             await asyncio.sleep(self.latency)
         if fault is not None and not fault.after_handler:
@@ -497,7 +504,7 @@ class FakeGumroad:
             all_headers.update(headers)
         payload: bytes
         if isinstance(body, JSONBytes):
-            payload = body
+            payload = body.encode()
             content_type = content_type or "application/json"
         elif isinstance(body, dict | list):
             payload = dumps(body)

@@ -13,8 +13,9 @@ import random
 import re
 import secrets
 import time
+from collections import deque
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from gumroad_async.testing._sales import SALES_PER_PAGE, SELLER_ID, SaleRow, SalesBook
@@ -99,6 +100,7 @@ class FakeState:
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         #: Refresh token -> the grant it renews (access token, client, scopes).
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
+        self._deep_pages: deque[float] = deque()
         #: Product id -> its SKUs (``_default`` marks the product's default SKU).
         self.skus: dict[str, list[dict[str, Any]]] = {}
 
@@ -118,6 +120,16 @@ class FakeState:
         if scopes & {"view_profile", "account"}:
             shown["display_name"] = user.get("display_name")
         return shown
+
+    def throttle_deep_pages(self, now: float) -> bool:
+        """Rack::Attack's one v2 throttle: ``page`` > 10 on sales, 10 requests a second."""
+        hits = self._deep_pages
+        while hits and hits[0] <= now - 1.0:
+            hits.popleft()
+        if len(hits) >= 10:
+            return True
+        hits.append(now)
+        return False
 
     # -- products ---------------------------------------------------------------------
     def add_product(
@@ -434,22 +446,29 @@ class FakeState:
                     datetime.combine(start, datetime.min.time())).total_seconds())
         origin = int(datetime.combine(start, datetime.min.time(), tzinfo=UTC).timestamp())
         spread, choose, pick = max(span, 1), rng.random, rng.choice
-        self.sales.bulk_add(
+        rows = [
             (origin + int(choose() * spread), new_id(rng), product["id"],
              f"{pick(_FIRST_NAMES)}{int(choose() * 100_000)}@example.com", product["price"])
             for product in (made[int(choose() * len(made))] for _ in range(sales))
-        )
-        start_time = datetime.fromtimestamp(origin, UTC)
-        for i in range(subscribers):
-            moment = start_time + timedelta(seconds=rng.randrange(max(span, 1)))
-            self.add_subscriber(product_id=made[i % len(made)]["id"], id=new_id(rng),
-                                user_email=f"member{i}@example.com", created_at=moment)
+        ]
+        licensed = []
         for i in range(licenses):
-            product_id = made[i % len(made)]["id"]
-            moment = start_time + timedelta(seconds=rng.randrange(max(span, 1)))
-            sale = self.add_sale(product_id=product_id, created_at=moment, id=new_id(rng))
-            key = "-".join(f"{rng.getrandbits(32):08X}" for _ in range(4))
-            self.add_license(product_id=product_id, license_key=key, sale_id=sale["id"])
+            product = made[i % len(made)]
+            rows.append((origin + int(choose() * spread), new_id(rng), product["id"],
+                         f"licensee{i}@example.com", product["price"]))
+            licensed.append((rows[-1][1], product["id"],
+                             "-".join(f"{rng.getrandbits(32):08X}" for _ in range(4))))
+        # Inserted in time order, so that ids rise with created_at as on a live account
+        # (the server's cursor selection skips a record with an older time and higher id).
+        self.sales.bulk_add(rows)
+        for sale_id, product_id, key in licensed:
+            self.add_license(product_id=product_id, license_key=key, sale_id=sale_id)
+        members = sorted(
+            (origin + int(choose() * spread), i, new_id(rng)) for i in range(subscribers))
+        for epoch, i, subscriber_id in members:
+            self.add_subscriber(product_id=made[i % len(made)]["id"], id=subscriber_id,
+                                user_email=f"member{i}@example.com",
+                                created_at=datetime.fromtimestamp(epoch, UTC))
 
 
 def _permalink(product_id: str, taken: dict[str, str]) -> str:

@@ -149,16 +149,17 @@ class SubscriberBook:
     def _walk(self, listing: _Listing, high: int, email: str | None, below: int | None,
               size: int | None) -> tuple[list[bytes], tuple[int, int] | None]:
         found: list[bytes] = []
-        last: tuple[int, int] | None = None
+        numbers, emails, encoded = listing.numbers, listing.emails, listing.encoded
+        last = -1
         for index in range(high - 1, -1, -1):
-            if below is not None and listing.numbers[index] >= below:
+            if below is not None and numbers[index] >= below:
                 continue
-            if email is not None and listing.emails[index] != email:
+            if email is not None and emails[index] != email:
                 continue
             if size is not None and len(found) == size:
-                return found, last
-            found.append(listing.encoded[index])
-            last = _unkey(listing.keys[index])
+                return found, _unkey(listing.keys[last])
+            found.append(encoded[index])
+            last = index
         return found, None
 
     def _listing(self, product_id: str) -> _Listing:

@@ -157,3 +157,11 @@ async def test_refresh_token_refusals(fake: FakeGumroad, http: aiohttp.ClientSes
     assert status == 400 and body["error"] == "invalid_grant"  # issued to another client
     status, body = await _refresh(fake, http, "not-a-token")
     assert status == 400 and body["error"] == "invalid_grant"
+
+
+async def test_the_request_log_can_be_bounded(http: aiohttp.ClientSession) -> None:
+    async with FakeGumroad(request_log_limit=5) as fake:
+        for _ in range(23):
+            await call(http, fake, "GET", "/v2/user")
+        assert 5 <= len(fake.requests) < 10  # the latest ones, cut in steps
+        assert len(fake.requests_to("GET", "/v2/user")) == len(fake.requests)

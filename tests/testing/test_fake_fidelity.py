@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -482,3 +483,32 @@ async def test_subscriber_cursor_skips_an_older_record_with_a_higher_id(
     seen = [s["id"] for s in first["subscribers"] + second["subscribers"]]
     assert backdated["id"] not in seen and len(seen) == 102
     assert seen == [s["id"] for s in reversed(made)]
+
+
+async def test_deep_page_numbers_are_throttled(fake: FakeGumroad, http: aiohttp.ClientSession
+                                               ) -> None:
+    _sales_at(fake, 3)
+    assert [fake.state.throttle_deep_pages(100.0 + i / 100) for i in range(11)] == [
+        False] * 10 + [True]
+    assert fake.state.throttle_deep_pages(101.5) is False  # a second later, room again
+    for _ in range(10):  # fill the window (stamped ahead, so that no wait empties it)
+        fake.state.throttle_deep_pages(time.monotonic() + 3600)
+    assert (await call(http, fake, "GET", "/v2/sales?page=10"))[0] == 200  # not throttled
+    async with http.get(f"{fake.url}/v2/sales?page=11",
+                        headers={"Authorization": f"Bearer {fake.token}"}) as response:
+        assert response.status == 429 and await response.text() == "Retry later\n"
+        assert response.content_type == "text/plain" and "Retry-After" not in response.headers
+
+
+async def test_a_page_mixing_changed_and_plain_sales_is_valid_json(
+    fake: FakeGumroad, http: aiohttp.ClientSession
+) -> None:
+    made = _sales_at(fake, 12)
+    for index in (0, 5, 11):  # the oldest, one inside, the newest
+        await call(http, fake, "PUT", f"/v2/sales/{made[index]['id']}/mark_as_shipped")
+    _, first = await call(http, fake, "GET", "/v2/sales")
+    _, second = await call(http, fake, "GET", "/v2/sales",
+                           params={"page_key": first["next_page_key"]})
+    listed = first["sales"] + second["sales"]
+    assert [s["id"] for s in listed] == [s["id"] for s in reversed(made)]
+    assert [("shipped" in s) for s in listed] == [i in (0, 5, 11) for i in range(11, -1, -1)]
