@@ -92,12 +92,7 @@ def _rebuild(cls: type[APIError], message: str, state: dict[str, Any]) -> APIErr
 
 
 class BadRequestError(APIError):
-    """HTTP 400: a bad filter, date or cursor (``Invalid page_key.``, ``Query timed out``)."""
-
-    @property
-    def is_query_timeout(self) -> bool:
-        """True for the sales query that timed out: narrow the date window and retry."""
-        return "timed out" in self.message.lower()
+    """HTTP 400: a bad filter, date or cursor (``Invalid page_key.``, ``Invalid product ID.``)."""
 
 
 class AuthenticationError(APIError):

@@ -46,14 +46,6 @@ def test_400_status_error_shape() -> None:
         decode_answer(400, {}, body)
     assert info.value.message == "Invalid page_key."
     assert info.value.body == {"status": 400, "error": "Invalid page_key."}
-    assert not info.value.is_query_timeout
-
-
-def test_query_timed_out_is_recognised() -> None:
-    body = b'{"status": 400, "error": "Query timed out. Try narrowing your date range."}'
-    with pytest.raises(BadRequestError) as info:
-        decode_answer(400, {}, body)
-    assert info.value.is_query_timeout
 
 
 @pytest.mark.parametrize(("status", "error"), [(401, AuthenticationError), (403, PermissionDeniedError)])
