@@ -26,7 +26,9 @@ from gumroad_async.sync._errors import (
     SyncError,
     SyncInProgressError,
 )
+from gumroad_async.sync._events import DatabaseEventStore
 from gumroad_async.sync._lease import DEFAULT_LEASE_SECONDS, hold_lease
+from gumroad_async.sync._mirror import MirrorHandler
 from gumroad_async.sync._runner import (
     DEFAULT_ACCOUNT,
     DEFAULT_LOOKBACK_DAYS,
@@ -38,7 +40,14 @@ from gumroad_async.sync._runner import (
     sync_subscribers,
     sync_window,
 )
-from gumroad_async.sync._runs import RunFigures, SyncRun, SyncWindow, finish_run, load_state
+from gumroad_async.sync._runs import (
+    RunFigures,
+    SyncRun,
+    SyncWindow,
+    finish_run,
+    load_state,
+    resume_run,
+)
 from gumroad_async.sync._schema import SCHEMA_VERSION
 from gumroad_async.sync._store import SyncStore, UpsertCounts
 from gumroad_async.sync._urls import DEFAULT_DATABASE_URL
@@ -50,6 +59,8 @@ __all__ = [
     "DEFAULT_LOOKBACK_DAYS",
     "DEFAULT_SYNC_CONCURRENCY",
     "SCHEMA_VERSION",
+    "DatabaseEventStore",
+    "MirrorHandler",
     "RunFigures",
     "SchemaVersionError",
     "StoreUnavailableError",
@@ -65,6 +76,7 @@ __all__ = [
     "hold_lease",
     "load_state",
     "plan_sales_run",
+    "resume_run",
     "sync_sales",
     "sync_subscribers",
     "sync_window",

@@ -144,8 +144,9 @@ leases = sa.Table(
 
 webhook_events = sa.Table(
     "webhook_events", metadata,
-    sa.Column("kind", sa.String(100), primary_key=True),
-    sa.Column("event_id", sa.String(400), primary_key=True),
+    # Text, not VARCHAR(n): a key is compared whole, whatever its length.
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("event_id", sa.Text, primary_key=True),
     # "running" (claimed, handler in progress) or "done".
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("holder", sa.String(300)),
