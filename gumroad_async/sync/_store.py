@@ -35,6 +35,20 @@ RESOURCES: Mapping[str, sa.Table] = {"sales": sales, "subscribers": subscribers}
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
     sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError, OSError,
 )
+# SQLSTATE classes of the same: connection exception, insufficient resources, operator
+# intervention (shutdown, terminated backend); 55000 is "not accepting connections".
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57", "55000")
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, _UNAVAILABLE):
+        return True
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return isinstance(code, str) and code.startswith(_UNAVAILABLE_SQLSTATES)
 
 
 @attrs.frozen
@@ -159,7 +173,9 @@ class SyncStore:
         try:
             async with self.engine.begin() as connection:
                 yield connection
-        except _UNAVAILABLE as exc:
+        except (sa.exc.DBAPIError, sa.exc.DisconnectionError, OSError) as exc:
+            if not _is_unavailable(exc):
+                raise
             raise StoreUnavailableError(
                 f"database {describe_url(self.url)} unavailable ({_first_line(exc)}); "
                 "everything committed before is kept: run again to resume"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -22,7 +22,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "GUMROAD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-async def _admin(statement: str) -> None:
+async def admin_execute(statement: str) -> None:
+    """Run one statement on the admin connection (outside any test database)."""
     import asyncpg
 
     url = make_url(POSTGRES_ADMIN_URL)
@@ -40,7 +41,7 @@ def postgres_url() -> Iterator[str]:
     """A PostgreSQL database of this test session's own (``postgresql://...`` URL)."""
     name = f"gumroad_sync_test_{os.getpid()}_{secrets.token_hex(3)}"
     try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(admin_execute(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # refused, unknown host, bad credentials, timeout
         message = f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {exc!r}"
         if os.environ.get("CI"):
@@ -48,7 +49,16 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(message)
     url = make_url(POSTGRES_ADMIN_URL).set(database=name)
     yield url.render_as_string(hide_password=False)
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+AdminExecute = Callable[[str], Awaitable[None]]
+
+
+@pytest.fixture
+def postgres_admin(postgres_url: str) -> AdminExecute:
+    """Runs one statement on the admin connection (outside the test database)."""
+    return admin_execute
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
