@@ -10,7 +10,6 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from gumroad_async.records import Sale, Subscriber
 from gumroad_async.sync._errors import SyncError
 from gumroad_async.sync._schema import sync_state, sync_windows
 from gumroad_async.sync._store import RESOURCES, SyncStore, UpsertCounts
@@ -73,10 +72,11 @@ class SyncRun:
 
 @attrs.frozen
 class Delivery:
-    """One page for the writer: its records and the cursor after it (``None``: the end)."""
+    """One page for the writer: its rows (``SyncStore.rows``) and the cursor after it
+    (``None``: the end)."""
 
     window: SyncWindow
-    records: Sequence[Sale] | Sequence[Subscriber]
+    rows: Sequence[dict[str, Any]]
     next_cursor: str | None
 
 
@@ -184,26 +184,41 @@ async def commit_pages(
     A crash before the commit loses the pages and the cursor moves together, so the
     resumed run fetches those pages again; after it, neither is fetched again.
     """
-    total = UpsertCounts()
+    windows = sync_windows.c
     async with store.transaction() as connection:
-        for delivery in deliveries:
-            counts = await store.upsert(
-                connection, run.resource, run.account, delivery.records, run_id=run.run_id,
-                mark_unchanged=run.mode == "full")
-            total += counts
-            moved = await connection.execute(
-                sync_windows.update().where(run._window_key(delivery.window)).values(
-                    cursor=delivery.next_cursor, done=delivery.next_cursor is None,
-                    pages=sync_windows.c.pages + 1,
-                    inserted=sync_windows.c.inserted + counts.inserted,
-                    updated=sync_windows.c.updated + counts.updated,
-                    unchanged=sync_windows.c.unchanged + counts.unchanged,
-                ))
-            if moved.rowcount != 1:
-                raise SyncError(
-                    f"the {run.resource} sync of account {run.account!r} was replaced by "
-                    "another run while this one was writing; this run stops"
-                )
+        # The run still owns these windows (a --full started meanwhile replaces them).
+        owned = (await connection.execute(sa.select(sa.func.count()).where(
+            windows.account == run.account, windows.resource == run.resource,
+            windows.scope == run.scope, windows.run_id == run.run_id,
+            windows.key.in_({d.window.key for d in deliveries})))).scalar_one()
+        if owned != len({d.window.key for d in deliveries}):
+            raise SyncError(
+                f"the {run.resource} sync of account {run.account!r} was replaced by "
+                "another run while this one was writing; this run stops"
+            )
+        counts = await store.upsert_rows(
+            connection, run.resource, run.account, [d.rows for d in deliveries],
+            run_id=run.run_id, mark_unchanged=run.mode == "full")
+        await connection.execute(
+            sync_windows.update().where(
+                windows.account == run.account, windows.resource == run.resource,
+                windows.scope == run.scope, windows.run_id == run.run_id,
+                windows.key == sa.bindparam("window_key"),
+            ).values(
+                cursor=sa.bindparam("next_cursor"), done=sa.bindparam("is_done"),
+                pages=windows.pages + 1,
+                inserted=windows.inserted + sa.bindparam("add_inserted"),
+                updated=windows.updated + sa.bindparam("add_updated"),
+                unchanged=windows.unchanged + sa.bindparam("add_unchanged"),
+            ),
+            [{"window_key": d.window.key, "next_cursor": d.next_cursor,
+              "is_done": d.next_cursor is None, "add_inserted": c.inserted,
+              "add_updated": c.updated, "add_unchanged": c.unchanged}
+             for d, c in zip(deliveries, counts, strict=True)],
+        )
+    total = UpsertCounts()
+    for count in counts:
+        total += count
     for delivery in deliveries:
         delivery.window.cursor = delivery.next_cursor
         delivery.window.done = delivery.next_cursor is None
