@@ -174,3 +174,16 @@ async def test_webhooks_serve_applies_pings_to_the_mirror(
         server.send_signal(signal.SIGTERM)
         await server.communicate()
     assert server.returncode == 0
+
+
+async def test_demo_step_syncs_refunds_and_resyncs(
+    fake: FakeGumroad, client: GumroadClient, tmp_path: object
+) -> None:
+    from gumroad_async.cli._sync import demo_sync
+
+    fake.seed(sales=120)
+    lines: list[str] = []
+    await demo_sync(client, f"sqlite:///{tmp_path}/demo.db", lines.append)
+    assert lines[0].startswith("sync into sqlite: backfill, 120 sales")
+    assert lines[1].startswith("refunded sale ")
+    assert lines[2].startswith("re-sync: incremental, 1 updated")
