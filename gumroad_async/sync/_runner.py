@@ -176,7 +176,7 @@ async def _walk(client: GumroadClient, run: SyncRun, window: SyncWindow, writer:
             # Rows are built here, outside the writer's turn, so that encoding one page
             # overlaps with the database writing another.
             rows = writer.store.rows(run.resource, run.account, page.items, run_id=run.run_id)
-            await writer.write(Delivery(window, rows, page.next_page_key))
+            await writer.write(Delivery(window, page.items, page.next_page_key, rows))
     if not window.done:
         # A listing that ended without a page (nothing at all): close the window anyway.
         await writer.write(Delivery(window, (), None))

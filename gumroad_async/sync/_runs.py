@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from gumroad_async.records import Sale, Subscriber
 from gumroad_async.sync._errors import SyncError
 from gumroad_async.sync._schema import sync_state, sync_windows
 from gumroad_async.sync._store import RESOURCES, SyncStore, UpsertCounts
@@ -72,12 +73,16 @@ class SyncRun:
 
 @attrs.frozen
 class Delivery:
-    """One page for the writer: its rows (``SyncStore.rows``) and the cursor after it
-    (``None``: the end)."""
+    """One page for the writer: its records and the cursor after it (``None``: the end).
+
+    ``rows`` may hold the records' rows made beforehand (``SyncStore.rows``), so that
+    encoding happens outside the writer's transaction.
+    """
 
     window: SyncWindow
-    rows: Sequence[dict[str, Any]]
+    records: Sequence[Sale] | Sequence[Subscriber]
     next_cursor: str | None
+    rows: Sequence[dict[str, Any]] | None = None
 
 
 @attrs.frozen
@@ -197,7 +202,9 @@ async def commit_pages(
                 "another run while this one was writing; this run stops"
             )
         counts = await store.upsert_rows(
-            connection, run.resource, run.account, [d.rows for d in deliveries],
+            connection, run.resource, run.account,
+            [d.rows if d.rows is not None else store.rows(
+                run.resource, run.account, d.records, run_id=run.run_id) for d in deliveries],
             run_id=run.run_id, mark_unchanged=run.mode == "full")
         await connection.execute(
             sync_windows.update().where(
