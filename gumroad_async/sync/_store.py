@@ -99,9 +99,10 @@ class SyncStore:
     ) -> None:
         self.url: URL = async_url(url)
         self.dialect = self.url.get_backend_name()
-        options: dict[str, Any] = {"json_serializer": _serialize, "pool_pre_ping": True}
+        options: dict[str, Any] = {"json_serializer": _serialize}
         if self.dialect == "postgresql":
-            options.update(pool_size=pool_size, max_overflow=pool_size)
+            # A pooled connection may have been cut (restart, failover): test it first.
+            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.dialect == "sqlite":
             self._configure_sqlite(sqlite_busy_timeout)
