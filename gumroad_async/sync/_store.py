@@ -124,6 +124,7 @@ class SyncStore:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages stay in memory
             cursor.execute(f"PRAGMA busy_timeout={milliseconds}")
             cursor.close()
 
