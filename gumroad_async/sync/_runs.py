@@ -63,13 +63,6 @@ class SyncRun:
     windows: list[SyncWindow]
     resumed: bool = False
 
-    def _window_key(self, window: SyncWindow) -> Any:
-        return sa.and_(
-            sync_windows.c.account == self.account, sync_windows.c.resource == self.resource,
-            sync_windows.c.scope == self.scope, sync_windows.c.key == window.key,
-            sync_windows.c.run_id == self.run_id,
-        )
-
 
 @attrs.frozen
 class Delivery:
