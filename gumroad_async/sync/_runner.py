@@ -4,6 +4,7 @@ page committed together with its window's cursor."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
@@ -101,7 +102,8 @@ ProgressCallback = Callable[[SyncProgress], None]
 
 
 class _Writer:
-    """Group commit: pages delivered while a commit runs go into the next one together."""
+    """One task commits what the walkers hand in: pages that arrive while a commit runs go
+    into the next one together (group commit), and walkers fetch on meanwhile."""
 
     def __init__(self, store: SyncStore, run: SyncRun,
                  on_progress: ProgressCallback | None) -> None:
@@ -112,30 +114,63 @@ class _Writer:
         self.counts = UpsertCounts()
         self.pages = 0
         self._queue: list[tuple[Delivery, asyncio.Future[None]]] = []
-        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._failure: BaseException | None = None
+        self._task: asyncio.Task[None] | None = None
 
-    async def write(self, delivery: Delivery) -> None:
+    async def __aenter__(self) -> _Writer:
+        self._task = asyncio.create_task(self._commit_loop())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._fail(self._failure)
+
+    def submit(self, delivery: Delivery) -> asyncio.Future[None]:
+        """Queue a page; the future is done once it is committed (or has failed)."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((delivery, future))
-        async with self._lock:
-            if not future.done():
-                batch, self._queue = self._queue, []
-                try:
-                    counts = await commit_pages(self.store, self.run,
-                                                [d for d, _ in batch])
-                except BaseException as exc:
-                    for _, waiting in batch:
-                        if not waiting.done():
-                            waiting.set_exception(exc)
-                    future.exception()  # retrieved here; raised below
-                    raise
-                self.counts += counts
-                self.pages += len(batch)
-                for _, waiting in batch:
-                    if not waiting.done():
-                        waiting.set_result(None)
-                self._report()
-        await future
+        if self._failure is not None:
+            future.set_exception(self._failure)
+        else:
+            self._queue.append((delivery, future))
+            self._wake.set()
+        return future
+
+    def _fail(self, exc: BaseException | None) -> None:
+        """Settle every queued page's future: with ``exc``, or cancelled (``None``)."""
+        batch, self._queue = self._queue, []
+        for _, future in batch:
+            if future.done():
+                continue
+            if exc is None:
+                future.cancel()
+            else:
+                future.set_exception(exc)
+                future.exception()  # the walker that awaits it sees it; nobody else must
+
+    async def _commit_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._queue = self._queue, []
+            if not batch:
+                continue
+            try:
+                counts = await commit_pages(self.store, self.run, [d for d, _ in batch])
+            except Exception as exc:
+                self._failure = exc
+                self._queue = batch + self._queue
+                self._fail(exc)
+                return
+            self.counts += counts
+            self.pages += len(batch)
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+            self._report()
 
     def _report(self) -> None:
         if self.on_progress is None:
@@ -171,15 +206,30 @@ async def _walk(client: GumroadClient, run: SyncRun, window: SyncWindow, writer:
                 ) -> None:
     if window.done:
         return
-    async with aclosing(_pages_of(client, run, window)) as pages:
-        async for page in pages:
-            # Rows are built here, outside the writer's turn, so that encoding one page
-            # overlaps with the database writing another.
-            rows = writer.store.rows(run.resource, run.account, page.items, run_id=run.run_id)
-            await writer.write(Delivery(window, page.items, page.next_page_key, rows))
+    # One page in flight to the writer while the next one is fetched: at most two pages
+    # of a window in memory, and the window's pages still commit in order.
+    pending: asyncio.Future[None] | None = None
+    try:
+        async with aclosing(_pages_of(client, run, window)) as pages:
+            async for page in pages:
+                # Rows are built here, outside the writer's turn, so that encoding one
+                # page overlaps with the database writing another.
+                rows = writer.store.rows(run.resource, run.account, page.items,
+                                         run_id=run.run_id)
+                submitted = writer.submit(Delivery(window, page.items, page.next_page_key,
+                                                   rows))
+                if pending is not None:
+                    await pending
+                pending = submitted
+        if pending is not None:
+            await pending
+            pending = None
+    finally:
+        if pending is not None and not pending.done():
+            pending.cancel()
     if not window.done:
         # A listing that ended without a page (nothing at all): close the window anyway.
-        await writer.write(Delivery(window, (), None))
+        await writer.submit(Delivery(window, (), None))
 
 
 async def sync_window(
@@ -193,23 +243,23 @@ async def sync_window(
     """Walk one window of a run to its end from its committed cursor, committing each
     page with the cursor after it. For workers that spread a run's windows over
     processes; :func:`sync_sales` does the same for every window in one process."""
-    writer = _Writer(store, run, on_progress)
-    await _walk(client, run, window, writer)
+    async with _Writer(store, run, on_progress) as writer:
+        await _walk(client, run, window, writer)
     return writer.counts
 
 
 async def _walk_all(client: GumroadClient, store: SyncStore, run: SyncRun, concurrency: int,
                     on_progress: ProgressCallback | None) -> None:
-    writer = _Writer(store, run, on_progress)
     queue = [w for w in run.windows if not w.done]
+    async with _Writer(store, run, on_progress) as writer:
 
-    async def worker() -> None:
-        while queue:
-            await _walk(client, run, queue.pop(0), writer)
+        async def worker() -> None:
+            while queue:
+                await _walk(client, run, queue.pop(0), writer)
 
-    async with asyncio.TaskGroup() as group:
-        for _ in range(min(concurrency, len(queue))):
-            group.create_task(worker())
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(concurrency, len(queue))):
+                group.create_task(worker())
 
 
 def _scope(product_ids: Sequence[str]) -> str:

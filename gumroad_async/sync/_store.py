@@ -103,6 +103,11 @@ class SyncStore:
         if self.dialect == "postgresql":
             # A pooled connection may have been cut (restart, failover): test it first.
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # Statements are prepared once per connection, often while the tables are still
+            # empty; a generic plan made then (a sequential scan) would be kept as they grow
+            # to millions of rows. Plan each execution for its parameters instead.
+            options["connect_args"] = {
+                "server_settings": {"plan_cache_mode": "force_custom_plan"}}
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.dialect == "sqlite":
             self._configure_sqlite(sqlite_busy_timeout)
