@@ -21,6 +21,31 @@ SUBSCRIPTION_RESOURCES = frozenset({
 })
 
 
+def _form_pairs(value: Any, name: str, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _form_pairs(item, f"{name}[{key}]" if name else str(key), out)
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append((f"{name}[]", ""))
+        for item in value:
+            _form_pairs(item, f"{name}[]", out)
+    elif isinstance(value, bool):
+        out.append((name, "true" if value else "false"))
+    else:
+        out.append((name, "" if value is None else str(value)))
+
+
+def content_digest(event: SaleEvent | SubscriptionEvent) -> str:
+    """A digest of a ping's content, the same for every delivery of it: ``retry_count`` is
+    left out, and values are compared as form text, so a JSON and a form delivery agree."""
+    content = {k: v for k, v in to_wire_dict(event).items() if k != "retry_count"}
+    pairs: list[tuple[str, str]] = []
+    _form_pairs(content, "", pairs)
+    canonical = json.dumps(sorted(pairs), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
 @record
 class SaleEvent:
     """A ``sale``, ``refund``, ``dispute`` or ``dispute_won`` ping (a ping without a
@@ -79,8 +104,17 @@ class SaleEvent:
 
     @property
     def event_id(self) -> str:
-        """Identifies the event across re-deliveries: the sale, for a sale-type ping."""
-        return self.sale_id or ""
+        """Identifies the event across re-deliveries.
+
+        A ``sale`` is one event per sale: the ``sale_id``. Gumroad's ``refund``, ``dispute``
+        and ``dispute_won`` pings carry no id of their own (a sale can be refunded in
+        parts): ``sale_id#digest``, the digest being of the whole ping but ``retry_count``,
+        so pings that show the sale in another state (partly, then fully refunded) are two
+        events while re-deliveries, which repeat the ping, are one.
+        """
+        if self.kind == "sale":
+            return self.sale_id or ""
+        return f"{self.sale_id or ''}#{content_digest(self)}"
 
     @property
     def dedup_key(self) -> tuple[str, str]:
@@ -123,20 +157,11 @@ class SubscriptionEvent:
 
     @property
     def event_id(self) -> str:
-        """Identifies the event across re-deliveries: the membership and the moment of the
-        change (a membership can be cancelled, restarted and cancelled again)."""
-        moment: Any = self.cancelled_at or self.ended_at
-        for key in ("restarted_at", "effective_as_of", "updated_at"):
-            moment = moment or self.extra.get(key)
-        if moment:
-            stamp = moment.isoformat() if isinstance(moment, datetime) else str(moment)
-        else:
-            # No moment in the ping: its content (re-deliveries repeat it) tells it apart.
-            content = {k: v for k, v in to_wire_dict(self).items() if k != "retry_count"}
-            stamp = hashlib.sha256(
-                json.dumps(content, sort_keys=True, default=str).encode()
-            ).hexdigest()[:20]
-        return f"{self.subscription_id or ''}@{stamp}"
+        """Identifies the event across re-deliveries: ``subscription_id#digest``, the
+        digest being of the whole ping but ``retry_count`` (a membership can be cancelled,
+        restarted and cancelled again; each ping carries its moment: ``cancelled_at``,
+        ``ended_at``, ``restarted_at``, ``effective_as_of`` and the plans)."""
+        return f"{self.subscription_id or ''}#{content_digest(self)}"
 
     @property
     def dedup_key(self) -> tuple[str, str]:

@@ -1,0 +1,248 @@
+"""``SyncStore``: the mirror's database (SQLite or PostgreSQL) behind one code path."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from gumroad_async._json import dumps
+from gumroad_async.records import Sale, Subscriber
+from gumroad_async.sync._errors import StoreUnavailableError
+from gumroad_async.sync._migrations import migrate
+from gumroad_async.sync._rows import sale_row, subscriber_row
+from gumroad_async.sync._schema import sales, subscribers
+from gumroad_async.sync._urls import DEFAULT_DATABASE_URL, async_url, describe_url
+
+__all__ = ["RESOURCES", "SyncStore", "UpsertCounts"]
+
+logger = logging.getLogger("gumroad_async.sync")
+
+#: The resources the mirror holds, by the name used in ``sync_state.resource``.
+RESOURCES: Mapping[str, sa.Table] = {"sales": sales, "subscribers": subscribers}
+
+# Errors that mean "the database is not there (any more)", as opposed to a bug.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError, OSError,
+)
+# SQLSTATE classes of the same: connection exception, insufficient resources, operator
+# intervention (shutdown, terminated backend); 55000 is "not accepting connections".
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57", "55000")
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, _UNAVAILABLE):
+        return True
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return isinstance(code, str) and code.startswith(_UNAVAILABLE_SQLSTATES)
+
+
+@attrs.frozen
+class UpsertCounts:
+    """What writing a batch of records did to the table."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(self.inserted + other.inserted, self.updated + other.updated,
+                            self.unchanged + other.unchanged)
+
+
+def _serialize(value: Any) -> str:
+    return dumps(value).decode()
+
+
+def _first_line(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+class SyncStore:
+    """The database the mirror lives in, from a plain URL.
+
+    ::
+
+        async with SyncStore("sqlite:///gumroad.db") as store:        # or postgresql://...
+            await sync_sales(gumroad, store)
+
+    ``sqlite:///path.db`` (the default is ``gumroad.db`` in the working directory) or
+    ``postgresql://user@host:port/dbname``; the async driver (aiosqlite, asyncpg) is chosen
+    here. Opening creates the schema, or migrates an older one in place. Database failures
+    surface as :class:`StoreUnavailableError`; committed work is never lost by them.
+    """
+
+    def __init__(
+        self,
+        url: str = DEFAULT_DATABASE_URL,
+        *,
+        pool_size: int = 5,
+        sqlite_busy_timeout: float = 30.0,
+    ) -> None:
+        self.url: URL = async_url(url)
+        self.dialect = self.url.get_backend_name()
+        options: dict[str, Any] = {"json_serializer": _serialize, "pool_pre_ping": True}
+        if self.dialect == "postgresql":
+            options.update(pool_size=pool_size, max_overflow=pool_size)
+        self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        if self.dialect == "sqlite":
+            self._configure_sqlite(sqlite_busy_timeout)
+        self._upserts = {name: self._upsert_statement(t) for name, t in RESOURCES.items()}
+        self._opened = False
+
+    def __repr__(self) -> str:
+        return f"SyncStore({describe_url(self.url)!r})"
+
+    def _configure_sqlite(self, busy_timeout: float) -> None:
+        milliseconds = int(busy_timeout * 1000)
+
+        @event.listens_for(self.engine.sync_engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            # WAL: readers never block the writer; NORMAL: a commit survives a killed
+            # process (not a power cut, which PostgreSQL is for). The driver's own
+            # transaction handling is turned off so that BEGIN below is the only one.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={milliseconds}")
+            cursor.close()
+
+        @event.listens_for(self.engine.sync_engine, "begin")
+        def _begin(connection: Any) -> None:
+            # Take the write lock up front: a deferred transaction that reads and then
+            # writes fails at once with "database is locked" instead of waiting its turn.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def _upsert_statement(self, table: sa.Table) -> Any:
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = insert(table)
+        return statement.on_conflict_do_update(
+            index_elements=[c for c in table.primary_key.columns],
+            set_={c.name: statement.excluded[c.name] for c in table.columns
+                  if not c.primary_key},
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def open(self) -> Self:
+        """Connect, and create or migrate the schema (idempotent)."""
+        if not self._opened:
+            async with self.transaction() as connection:
+                await connection.run_sync(migrate)
+            self._opened = True
+        return self
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        try:
+            return await self.open()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One database transaction: committed when the block ends, rolled back if it
+        raises. A lost or unreachable database raises :class:`StoreUnavailableError`."""
+        try:
+            async with self.engine.begin() as connection:
+                yield connection
+        except (sa.exc.DBAPIError, sa.exc.DisconnectionError, OSError) as exc:
+            if not _is_unavailable(exc):
+                raise
+            raise StoreUnavailableError(
+                f"database {describe_url(self.url)} unavailable ({_first_line(exc)}); "
+                "everything committed before is kept: run again to resume"
+            ) from exc
+
+    # -- records -----------------------------------------------------------------------
+    async def upsert(
+        self,
+        connection: AsyncConnection,
+        resource: str,
+        account: str,
+        records: Sequence[Sale] | Sequence[Subscriber],
+        *,
+        run_id: str | None = None,
+        mark_unchanged: bool = False,
+    ) -> UpsertCounts:
+        """Write records whose content is new or changed, in the caller's transaction.
+
+        Unchanged rows are left alone, except that ``mark_unchanged`` records that run
+        ``run_id`` saw them (how a full sync finds rows the server no longer returns).
+        """
+        table = RESOURCES[resource]
+        now = datetime.now(UTC)
+        make = sale_row if resource == "sales" else subscriber_row
+        rows = {r["id"]: r for r in (make(rec, account, run_id, now)  # type: ignore[arg-type]
+                                     for rec in records) if r["id"] is not None}
+        if not rows:
+            return UpsertCounts()
+        found = await connection.execute(
+            sa.select(table.c.id, table.c.digest).where(
+                table.c.account == account, table.c.id.in_(list(rows)))
+        )
+        existing: dict[str, str] = {row_id: digest for row_id, digest in found.all()}
+        write = [r for r in rows.values() if existing.get(r["id"]) != r["digest"]]
+        if write:
+            await connection.execute(self._upserts[resource], write)
+        inserted = sum(1 for r in write if r["id"] not in existing)
+        unchanged = [i for i in rows if existing.get(i) == rows[i]["digest"]]
+        if mark_unchanged and unchanged:
+            await connection.execute(
+                table.update().where(table.c.account == account, table.c.id.in_(unchanged))
+                .values(seen_run=run_id)
+            )
+        return UpsertCounts(inserted, len(write) - inserted, len(unchanged))
+
+    async def write(
+        self, resource: str, account: str, records: Sequence[Sale] | Sequence[Subscriber]
+    ) -> UpsertCounts:
+        """:meth:`upsert` in a transaction of its own (what the ping handler uses)."""
+        async with self.transaction() as connection:
+            return await self.upsert(connection, resource, account, records)
+
+    async def records(
+        self, resource: str, account: str, *, ids: Iterable[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """The stored records of an account by id, as the server sent them."""
+        table = RESOURCES[resource]
+        query = sa.select(table.c.id, table.c.record).where(table.c.account == account)
+        if ids is not None:
+            query = query.where(table.c.id.in_(list(ids)))
+        async with self.transaction() as connection:
+            result = await connection.execute(query)
+            return {row_id: record for row_id, record in result.all()}
+
+    async def count(self, resource: str, account: str) -> int:
+        table = RESOURCES[resource]
+        async with self.transaction() as connection:
+            result = await connection.execute(
+                sa.select(sa.func.count()).select_from(table).where(table.c.account == account))
+            return int(result.scalar_one())
