@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -41,7 +41,6 @@ class Account:
     state: str = "idle"
     failure: str | None = None
     run_id: str | None = None
-    high_water: date | None = None
     last_started: datetime | None = None
     last_finished: datetime | None = None
 
@@ -131,6 +130,27 @@ class AccountStore:
             rows = await connection.execute(sa.select(accounts).order_by(accounts.c.name))
             return [self._account(row._mapping, with_token=False) for row in rows]
 
+    async def claim(self, name: str, run_id: str) -> bool:
+        """Take the fleet-wide lease of an account for a run; ``False`` if another run
+        holds it or the account failed."""
+        async with self.engine.begin() as connection:
+            taken = await connection.execute(
+                accounts.update()
+                .where(accounts.c.name == name, accounts.c.state != "failed",
+                       sa.or_(accounts.c.run_id.is_(None), accounts.c.run_id == run_id))
+                .values(run_id=run_id, state="running", last_started=_now(), failure=None))
+        return taken.rowcount == 1
+
+    async def release(self, name: str, run_id: str, *, error: str | None = None) -> bool:
+        """Free the lease a run holds (once: ``False`` when it is not held by ``run_id``);
+        with ``error`` the account shows it and is synced again at its next schedule."""
+        async with self.engine.begin() as connection:
+            freed = await connection.execute(
+                accounts.update().where(accounts.c.name == name, accounts.c.run_id == run_id)
+                .values(run_id=None, state="error" if error else "idle", failure=error,
+                        last_finished=_now()))
+        return freed.rowcount == 1
+
     async def mark_failed(self, name: str, reason: str) -> None:
         """Stop syncing an account until it is replaced: its token was refused."""
         async with self.engine.begin() as connection:
@@ -149,7 +169,6 @@ class AccountStore:
             state=row["state"],
             failure=row["failure"],
             run_id=row["run_id"],
-            high_water=row["high_water"],
             last_started=_aware(row["last_started"]),
             last_finished=_aware(row["last_finished"]),
         )

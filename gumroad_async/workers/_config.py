@@ -8,6 +8,8 @@ from typing import Final
 
 import attrs
 
+from gumroad_async.sync import DEFAULT_LOOKBACK_DAYS
+
 __all__ = ["DB_URL_ENV", "NAMESPACE_ENV", "REDIS_URL_ENV", "WorkerConfig"]
 
 REDIS_URL_ENV: Final = "GUMROAD_REDIS_URL"
@@ -35,8 +37,9 @@ class WorkerConfig:
     #: Day windows a run is cut into (walked in parallel by the fleet).
     windows_per_run: int = 8
     #: Incremental syncs re-walk this many days before the high-water mark, to catch
-    #: refunds, chargebacks and disputes that change sales after they were made.
-    lookback_days: int = 60
+    #: refunds, chargebacks and disputes that change sales after they were made (the
+    #: mirror's default: see ``gumroad_async.sync.DEFAULT_LOOKBACK_DAYS``).
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS
     #: Per-attempt timeout and retries of the Gumroad client inside jobs.
     client_timeout: float = 30.0
     client_max_retries: int = 4

@@ -6,6 +6,7 @@ and read status.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,12 +15,11 @@ from types import TracebackType
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
 from gumroad_async.client import GumroadClient
+from gumroad_async.sync import SyncStore
 from gumroad_async.workers._accounts import Account, AccountStore
 from gumroad_async.workers._client import limited_client
 from gumroad_async.workers._config import WorkerConfig
-from gumroad_async.workers._database import create_engine
 from gumroad_async.workers._limits import SharedTokenLimits
-from gumroad_async.workers._runs import RunStore
 from gumroad_async.workers._tokens import TokenCipher
 
 __all__ = ["Fleet"]
@@ -33,9 +33,9 @@ class Fleet:
         self.config = config
         self.redis = redis
         self._owns_redis = owns_redis
-        self.engine = create_engine(config.db_url)
-        self.accounts = AccountStore(self.engine, cipher)
-        self.runs = RunStore(self.engine)
+        #: The mirror (rows, runs, windows, cursors); the accounts table sits beside it.
+        self.store = SyncStore(config.db_url)
+        self.accounts = AccountStore(self.store.engine, cipher)
         self.limits = SharedTokenLimits(redis, prefix=config.namespace,
                                         slot_lease=config.slot_lease)
 
@@ -49,6 +49,7 @@ class Fleet:
                                       default_queue_name=config.queue_name)
         fleet = cls(config, redis, owns_redis=owns, cipher=cipher)
         try:
+            await fleet.store.open()
             await fleet.accounts.create_tables()
         except BaseException:
             await fleet.close()
@@ -56,7 +57,7 @@ class Fleet:
         return fleet
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await self.store.close()
         if self._owns_redis:
             await self.redis.aclose()
 
@@ -89,12 +90,14 @@ class Fleet:
                                            _queue_name=self.config.queue_name)
         return job is not None
 
-    async def enqueue_window(self, name: str, run_id: str, position: int, pages: int) -> None:
-        """Queue the walk of one window from its committed cursor (``pages`` in: the id
-        dedups copies of the same hand-over)."""
+    async def enqueue_window(self, name: str, run_id: str, window: str, cursor: str | None
+                             ) -> None:
+        """Queue the walk of one window (by its key) from its committed cursor; the job id
+        holds the cursor's digest, so copies of the same hand-over are queued once."""
+        at = hashlib.sha256((cursor or "").encode()).hexdigest()[:12]
         await self.redis.enqueue_job(
-            "sync_window", name, run_id, position,
-            _job_id=self._job_id("window", run_id, position, pages),
+            "sync_window", name, run_id, window,
+            _job_id=self._job_id("window", run_id, window, at),
             _queue_name=self.config.queue_name,
         )
 

@@ -1,8 +1,10 @@
 """The arq jobs: plan a sync of an account, walk one window of it, schedule due syncs.
 
-Jobs carry account names, run ids and window positions; the token is read from the
-database inside the worker. A job's return value (a dict of figures) is kept by arq as
-its result.
+Jobs carry account names, run ids and window keys; the token is read from the database
+inside the worker. The rows, the runs and their windows' cursors are the mirror's
+(``gumroad_async.sync``): a run is planned with its planner and every page commits with
+its window's cursor in one transaction. A job's return value (a dict of figures) is kept
+by arq as its result.
 """
 
 from __future__ import annotations
@@ -10,38 +12,42 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import aclosing
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import attrs
 from arq import Retry
 from sqlalchemy.exc import SQLAlchemyError
 
 from gumroad_async.errors import (
     APIConnectionError,
-    APIError,
     AuthenticationError,
-    GumroadError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
 )
-from gumroad_async.export._start import find_first_day
-from gumroad_async.export._windows import split_days
+from gumroad_async.sync import (
+    StoreUnavailableError,
+    SyncError,
+    SyncInProgressError,
+    SyncRun,
+    SyncWindow,
+    finish_run,
+    hold_lease,
+    load_state,
+    plan_sales_run,
+    resume_run,
+)
+from gumroad_async.sync._runs import Delivery, commit_pages
 from gumroad_async.workers._accounts import Account, UnknownAccountError
 from gumroad_async.workers._fleet import Fleet
-from gumroad_async.workers._mirror import write_sales
-from gumroad_async.workers._runs import WindowState
 
 __all__ = ["schedule_due_syncs", "sync_account", "sync_window"]
 
 logger = logging.getLogger("gumroad_async.workers")
 
 Context = dict[str, Any]
-
-
-class _Superseded(Exception):
-    """Another job moved this window's cursor first: this copy stops."""
+#: The mirror's scope for a whole account's sales (no product filter).
+_WHOLE_ACCOUNT = ""
 
 
 def _refused(exc: BaseException) -> bool:
@@ -50,43 +56,58 @@ def _refused(exc: BaseException) -> bool:
 
 def _transient(exc: BaseException) -> bool:
     """Worth another try later: the network, the server, rate limits, the database, Redis."""
-    if isinstance(exc, RateLimitError | ServerError | APIConnectionError):
-        return True
-    if isinstance(exc, GumroadError):
-        return isinstance(exc, APIError) and (exc.status or 0) >= 500
-    return isinstance(exc, SQLAlchemyError | OSError | ConnectionError)
+    return isinstance(exc, RateLimitError | ServerError | APIConnectionError
+                      | StoreUnavailableError | SQLAlchemyError | OSError | ConnectionError)
 
 
 def _describe(exc: BaseException) -> str:
-    # Error messages of the SDK never hold the token; the status says which kind it was.
+    # The SDK's messages never hold the token; the status says which refusal it was.
     status = getattr(exc, "status", None)
     prefix = f"HTTP {status}: " if status else ""
     return f"{type(exc).__name__}: {prefix}{exc}"
 
 
 async def _refuse(fleet: Fleet, account: Account, exc: BaseException) -> dict[str, Any]:
+    """The token was refused: the account fails (its other jobs stop when they start)."""
     reason = _describe(exc)
     await fleet.accounts.mark_failed(account.name, reason)
-    await fleet.runs.stop(account.name, reason)
     logger.warning("account %s failed: %s", account.name, reason)
     return {"account": account.name, "status": "failed", "reason": reason}
 
 
-def _retry_later(ctx: Context, fleet: Fleet) -> Retry:
+def _retry_or_raise(ctx: Context, fleet: Fleet, exc: Exception) -> Retry | None:
+    """An arq ``Retry`` after a back-off for a transient error with tries left."""
     tries = int(ctx.get("job_try", 1))
+    if not _transient(exc) or tries >= fleet.config.max_tries:
+        return None
     return Retry(defer=min(60.0, fleet.config.client_backoff_base * 2 ** tries))
 
 
-def _last_try(ctx: Context, fleet: Fleet) -> bool:
-    return int(ctx.get("job_try", 1)) >= fleet.config.max_tries
+async def _current_run(fleet: Fleet, account: Account) -> SyncRun | None:
+    """The mirror's run that holds the account's fleet lease, if it is still under way."""
+    if account.run_id is None:
+        return None
+    state = await load_state(fleet.store, account.name, "sales", _WHOLE_ACCOUNT)
+    if state is None or state["run_id"] != account.run_id:
+        return None
+    return await resume_run(fleet.store, state)
+
+
+async def _queue_pending(fleet: Fleet, run: SyncRun) -> int:
+    pending = [w for w in run.windows if not w.done]
+    for window in pending:
+        await fleet.enqueue_window(run.account, run.run_id, window.key, window.cursor)
+    return len(pending)
 
 
 async def sync_account(ctx: Context, name: str, full: bool = False) -> dict[str, Any]:
-    """Plan a sync of one account into day windows and queue one ``sync_window`` per window.
+    """Plan a sync of one account and queue one ``sync_window`` job per window.
 
-    Incremental from the high-water mark minus the look-back; a backfill (or ``full``)
-    from the account's first sale. When a run of the account is already under way, its
-    unfinished windows are queued again instead (copies of a window job are harmless).
+    The mirror's planner decides: a backfill from the first sale, an incremental walk from
+    the high-water mark minus the look-back, a ``full`` walk, or the unfinished run resumed.
+    When a run of the account is already under way, its unfinished windows are queued
+    again instead (copies of a window job are harmless), which also revives a run whose
+    jobs were lost.
     """
     fleet: Fleet = ctx["fleet"]
     try:
@@ -95,88 +116,75 @@ async def sync_account(ctx: Context, name: str, full: bool = False) -> dict[str,
         return {"account": name, "status": "unknown"}
     if account.state == "failed":
         return {"account": name, "status": "failed", "reason": account.failure}
-    if account.run_id is not None:
-        resumed = await _requeue(fleet, account.name, account.run_id)
-        if resumed is not None:
-            return {"account": name, "status": "running", "run_id": account.run_id,
-                    "requeued": resumed}
-    end = datetime.now(UTC).date() + timedelta(days=1)
-    start: date | None
     try:
-        if account.high_water is not None and not full:
-            kind = "incremental"
-            start = account.high_water - timedelta(days=fleet.config.lookback_days)
-        else:
-            kind = "full" if full else "backfill"
-            async with fleet.client(account) as client:
-                start = await find_first_day(client, end, {})
+        running = await _current_run(fleet, account)
+        if running is not None:
+            return {"account": name, "status": "running", "run_id": running.run_id,
+                    "requeued": await _queue_pending(fleet, running)}
+        if account.run_id is not None:  # a lease whose run ended or was replaced
+            await fleet.accounts.release(name, account.run_id)
+        async with hold_lease(fleet.store, name), fleet.client(account) as client:
+            run = await plan_sales_run(
+                client, fleet.store, account=name, full=full,
+                lookback_days=fleet.config.lookback_days,
+                windows=fleet.config.windows_per_run)
+            claimed = await fleet.accounts.claim(name, run.run_id)
+    except SyncInProgressError:
+        return {"account": name, "status": "busy"}
     except Exception as exc:
         if _refused(exc):
             return await _refuse(fleet, account, exc)
-        if _transient(exc) and not _last_try(ctx, fleet):
-            raise _retry_later(ctx, fleet) from exc
+        retry = _retry_or_raise(ctx, fleet, exc)
+        if retry is not None:
+            raise retry from exc
         raise
-    planned = split_days(start, end, fleet.config.windows_per_run) if start else []
-    run_id = await fleet.runs.begin(name, kind, planned)
-    if run_id is None:
+    if not claimed:
         return {"account": name, "status": "busy"}
-    for position in range(len(planned)):
-        await fleet.enqueue_window(name, run_id, position, 0)
-    if not planned:
-        await fleet.runs.finish_if_complete(run_id)
-    return {"account": name, "status": "started", "run_id": run_id, "kind": kind,
-            "windows": len(planned)}
+    queued = await _queue_pending(fleet, run)
+    if not queued:
+        await _finish(fleet, name, run)
+    return {"account": name, "status": "started", "run_id": run.run_id, "mode": run.mode,
+            "windows": len(run.windows), "resumed": run.resumed}
 
 
-async def _requeue(fleet: Fleet, name: str, run_id: str) -> int | None:
-    """Queue the unfinished windows of a run still under way; ``None`` if it is not."""
-    summaries = await fleet.runs.summaries(name)
-    if not summaries or summaries[0].run_id != run_id or summaries[0].status != "running":
-        return None
-    pending = await fleet.runs.pending(run_id)
-    for window in pending:
-        await fleet.enqueue_window(name, run_id, window.position, window.pages)
-    return len(pending)
-
-
-async def sync_window(ctx: Context, name: str, run_id: str, position: int) -> dict[str, Any]:
-    """Walk one window of a run from its committed cursor, page by page, each page's rows
-    and the cursor after it committed in one transaction; after ``slice_seconds`` the
-    rest is handed to a new job."""
+async def sync_window(ctx: Context, name: str, run_id: str, key: str) -> dict[str, Any]:
+    """Walk one window of a run from its committed cursor; each page's rows and the cursor
+    after it commit in one transaction. After ``slice_seconds`` the rest of the window is
+    handed to a new job, so that jobs stay short and a killed one is soon taken up again."""
     fleet: Fleet = ctx["fleet"]
-    figures: dict[str, Any] = {"account": name, "run_id": run_id, "window": position,
-                               "pages": 0, "records": 0}
+    started = time.monotonic()
+    figures: dict[str, Any] = {"account": name, "run_id": run_id, "window": key,
+                               "pages": 0, "inserted": 0, "updated": 0, "unchanged": 0}
     try:
         account = await fleet.accounts.get(name)
     except UnknownAccountError:
         return {**figures, "status": "unknown"}
-    window = await fleet.runs.window(run_id, position)
-    if account.state == "failed" or account.run_id != run_id or window is None:
+    if account.state == "failed" or account.run_id != run_id:
         return {**figures, "status": "stopped"}
-    started = time.monotonic()
     try:
-        if not window.done:
-            handed_over = await _walk(fleet, account, window, figures, started)
-            if handed_over:
-                return {**figures, "status": "continued",
-                        "seconds": round(time.monotonic() - started, 3)}
-    except _Superseded:
-        return {**figures, "status": "superseded"}
+        run = await _current_run(fleet, account)
+        window = None if run is None else next((w for w in run.windows if w.key == key), None)
+        if run is None or window is None:
+            return {**figures, "status": "stopped"}
+        if not window.done and await _walk(fleet, account, run, window, figures, started):
+            return {**figures, "status": "continued",
+                    "seconds": round(time.monotonic() - started, 3)}
+        finished = await _finish_if_complete(fleet, account.name, run_id)
     except Exception as exc:
         if _refused(exc):
             return {**figures, **await _refuse(fleet, account, exc)}
-        if _transient(exc) and not _last_try(ctx, fleet):
-            logger.info("window %s/%d of %s: %s; retrying", run_id, position, name,
-                        _describe(exc))
-            raise _retry_later(ctx, fleet) from exc
-        await fleet.runs.fail(run_id, _describe(exc))
+        retry = _retry_or_raise(ctx, fleet, exc)
+        if retry is not None:
+            logger.info("window %s of %s: %s; retrying", key, name, _describe(exc))
+            raise retry from exc
+        # Out of tries (or not worth one): free the lease; the next sync resumes the run.
+        await fleet.accounts.release(name, run_id, error=_describe(exc))
         return {**figures, "status": "error", "error": _describe(exc)}
-    finished = await fleet.runs.finish_if_complete(run_id)
     return {**figures, "status": "run finished" if finished else "window done",
             "seconds": round(time.monotonic() - started, 3)}
 
 
-async def _walk(fleet: Fleet, account: Account, window: WindowState,
+async def _walk(fleet: Fleet, account: Account, run: SyncRun, window: SyncWindow,
                 figures: dict[str, Any], started: float) -> bool:
     """Walk pages until the window ends (``False``) or its time slice does (``True``)."""
     async with fleet.client(account) as client:
@@ -184,21 +192,41 @@ async def _walk(fleet: Fleet, account: Account, window: WindowState,
                                     page_key=window.cursor)
         async with aclosing(listing.pages()) as pages:
             async for page in pages:
-                async with fleet.engine.begin() as connection:
-                    written = await write_sales(connection, account.name, page.items)
-                    if not await fleet.runs.advance(connection, window, page.next_page_key,
-                                                    written):
-                        raise _Superseded
-                window = attrs.evolve(window, cursor=page.next_page_key,
-                                      done=page.next_page_key is None,
-                                      pages=window.pages + 1)
+                counts = await commit_pages(
+                    fleet.store, run, [Delivery(window, page.items, page.next_page_key)])
                 figures["pages"] += 1
-                figures["records"] += written
+                figures["inserted"] += counts.inserted
+                figures["updated"] += counts.updated
+                figures["unchanged"] += counts.unchanged
                 if not window.done and time.monotonic() - started > fleet.config.slice_seconds:
-                    await fleet.enqueue_window(account.name, window.run_id, window.position,
-                                               window.pages)
+                    await fleet.enqueue_window(account.name, run.run_id, window.key,
+                                               window.cursor)
                     return True
+    if not window.done:
+        # A listing that ended without a page (no sales at all): close the window.
+        await commit_pages(fleet.store, run, [Delivery(window, (), None)])
     return False
+
+
+async def _finish_if_complete(fleet: Fleet, name: str, run_id: str) -> bool:
+    account = await fleet.accounts.get(name)
+    run = await _current_run(fleet, account)
+    if run is None or run.run_id != run_id or not all(w.done for w in run.windows):
+        return False
+    return await _finish(fleet, name, run)
+
+
+async def _finish(fleet: Fleet, name: str, run: SyncRun) -> bool:
+    """Close the run once, whoever gets there first: freeing the lease decides who."""
+    if not await fleet.accounts.release(name, run.run_id):
+        return False
+    try:
+        figures = await finish_run(fleet.store, run)
+    except SyncError:
+        return False  # closed by another worker meanwhile, or reopened: a later sync resumes
+    logger.info("account %s: run %s finished: %d inserted, %d updated, %d unchanged",
+                name, run.run_id, figures.inserted, figures.updated, figures.unchanged)
+    return True
 
 
 async def schedule_due_syncs(ctx: Context) -> dict[str, Any]:
