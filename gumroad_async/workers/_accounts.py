@@ -10,7 +10,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gumroad_async.errors import GumroadError
+from gumroad_async.errors import GumroadError, InvalidArgumentError
 from gumroad_async.workers._database import accounts, metadata
 from gumroad_async.workers._limits import TokenPolicy
 from gumroad_async.workers._tokens import TokenCipher
@@ -87,12 +87,17 @@ class AccountStore:
         """Add an account (``replace`` overwrites one of the same name and clears its
         failure, e.g. after a new token was issued)."""
         if not name or not token:
-            raise ValueError("an account needs a name and a token")
+            raise InvalidArgumentError("name" if not name else "token", "must not be empty")
         unknown = set(resources) - set(RESOURCES)
         if unknown:
-            raise ValueError(f"unknown resources {sorted(unknown)}; choose from {RESOURCES}")
-        if concurrency < 1 or schedule_minutes < 0 or (rate_limit is not None and rate_limit <= 0):
-            raise ValueError("concurrency >= 1, schedule_minutes >= 0, rate_limit > 0")
+            raise InvalidArgumentError("resources", f"{sorted(unknown)} unknown; choose from "
+                                       f"{RESOURCES}")
+        if concurrency < 1:
+            raise InvalidArgumentError("concurrency", "must be at least 1")
+        if schedule_minutes < 0:
+            raise InvalidArgumentError("schedule_minutes", "must be 0 (never) or more")
+        if rate_limit is not None and rate_limit <= 0:
+            raise InvalidArgumentError("rate_limit", "must be above 0")
         values: dict[str, Any] = {
             "token": self.cipher.seal(token), "base_url": base_url,
             "resources": ",".join(resources), "schedule_minutes": schedule_minutes,
@@ -102,7 +107,8 @@ class AccountStore:
             exists = (await connection.execute(
                 sa.select(accounts.c.name).where(accounts.c.name == name))).first()
             if exists and not replace:
-                raise ValueError(f"account {name!r} exists (replace it with --replace)")
+                raise InvalidArgumentError("name", f"account {name!r} exists (replace it "
+                                           "with --replace)")
             if exists:
                 await connection.execute(accounts.update().where(accounts.c.name == name)
                                          .values(**values, state="idle", failure=None))
