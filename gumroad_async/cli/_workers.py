@@ -24,12 +24,15 @@ from gumroad_async.cli._fleet_options import fleet_options, require_workers_extr
                    "(default: the mirror's).")
 @click.option("--schedule-every", default=60, show_default=True,
               help="Seconds between checks for accounts due a scheduled sync.")
+@click.option("--client-timeout", default=30.0, show_default=True,
+              help="Seconds per request attempt; a killed worker's concurrency slots come "
+                   "back 5 s after this.")
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every request at DEBUG level.")
 def command(
     db_url: str, redis_url: str, namespace: str, max_jobs: int, slice_seconds: float,
     job_timeout: float, windows_per_run: int, lookback_days: int | None, schedule_every: int,
-    burst: bool, verbose: bool,
+    client_timeout: float, burst: bool, verbose: bool,
 ) -> None:
     """Run a worker of the sync fleet until SIGINT/SIGTERM (start as many as you like, on
     as many machines: they share the queue, the database and each token's rate limit)."""
@@ -38,11 +41,15 @@ def command(
 
     from gumroad_async.workers import WorkerConfig, create_worker
 
-    logging.config.dictConfig(default_log_config(verbose))
+    log_config = default_log_config(verbose)
+    # The jobs' own lines (accounts failing, runs finishing) go where arq's go.
+    log_config["loggers"]["gumroad_async"] = dict(log_config["loggers"]["arq"])
+    logging.config.dictConfig(log_config)
     extra = {} if lookback_days is None else {"lookback_days": lookback_days}
     config = WorkerConfig(
         redis_url=redis_url, db_url=db_url, namespace=namespace, max_jobs=max_jobs,
         slice_seconds=slice_seconds, job_timeout=job_timeout,
-        windows_per_run=windows_per_run, schedule_every=schedule_every, **extra,
+        windows_per_run=windows_per_run, schedule_every=schedule_every,
+        client_timeout=client_timeout, **extra,
     )
     create_worker(config, burst=burst).run()
