@@ -9,8 +9,11 @@ by arq as its result.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +21,7 @@ from typing import Any
 from arq import Retry
 from sqlalchemy.exc import SQLAlchemyError
 
+from gumroad_async._pagination import Page
 from gumroad_async.errors import (
     APIConnectionError,
     AuthenticationError,
@@ -190,7 +194,7 @@ async def _walk(fleet: Fleet, account: Account, run: SyncRun, window: SyncWindow
     async with fleet.client(account) as client:
         listing = client.sales.list(after=window.after, before=window.before,
                                     page_key=window.cursor)
-        async with aclosing(listing.pages()) as pages:
+        async with aclosing(_prefetched(listing.pages())) as pages:
             async for page in pages:
                 counts = await commit_pages(
                     fleet.store, run, [Delivery(window, page.items, page.next_page_key)])
@@ -206,6 +210,30 @@ async def _walk(fleet: Fleet, account: Account, run: SyncRun, window: SyncWindow
         # A listing that ended without a page (no sales at all): close the window.
         await commit_pages(fleet.store, run, [Delivery(window, (), None)])
     return False
+
+
+async def _prefetched(pages: AsyncGenerator[Page[Any], None]
+                      ) -> AsyncGenerator[Page[Any], None]:
+    """The same pages, the next one fetched while the caller commits the current one.
+
+    A page fetched ahead and never committed (the job was killed) is fetched again on
+    resume: only committed cursors count.
+    """
+    ahead: asyncio.Task[Page[Any]] | None = asyncio.ensure_future(anext(pages))
+    try:
+        while ahead is not None:
+            try:
+                page = await ahead
+            except StopAsyncIteration:
+                return
+            ahead = None if page.next_page_key is None else asyncio.ensure_future(anext(pages))
+            yield page
+    finally:
+        if ahead is not None:
+            ahead.cancel()
+            with contextlib.suppress(BaseException):
+                await ahead
+        await pages.aclose()
 
 
 async def _finish_if_complete(fleet: Fleet, name: str, run_id: str) -> bool:

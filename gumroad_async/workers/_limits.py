@@ -38,9 +38,9 @@ from redis.exceptions import LockError
 
 __all__ = ["SharedTokenLimits", "TokenPolicy", "TokenSlot", "token_fingerprint"]
 
-#: Share of a token's rate limit kept unused: one request in thirty of headroom absorbs
-#: clock skew between machines and network jitter between "allowed" and "arrived".
-RATE_HEADROOM: Final = 0.03
+#: Share of a token's rate limit kept unused (at least one request per second): it absorbs
+#: clock skew between machines and jitter between "allowed" and "arrived at the server".
+RATE_HEADROOM: Final = 0.02
 #: Seconds to wait after a 429 that came without ``Retry-After``.
 DEFAULT_BACKOFF: Final = 1.0
 #: One request per pacing slot (the key names the slot; expiry only cleans it up).
@@ -56,7 +56,7 @@ def token_fingerprint(token: str) -> str:
 
 def allowed_per_second(rate_limit: float) -> int:
     """Requests per second the fleet sends for a token whose server limit is ``rate_limit``."""
-    return max(1, math.floor(rate_limit * (1 - RATE_HEADROOM)))
+    return max(1, math.floor(rate_limit - max(1.0, rate_limit * RATE_HEADROOM)))
 
 
 @attrs.frozen
