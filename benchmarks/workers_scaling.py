@@ -192,12 +192,12 @@ async def scaling(quick: bool) -> bool:
 
 
 async def binding(quick: bool) -> bool:
-    rate, accounts = 50.0, 3
+    rate, accounts = 20.0, 2
     sales = 3000 if quick else 6000
     print(f"\nRate limit binding: {accounts} tokens limited to {rate:g} requests/s each "
           f"(the fake answers 429 above it), 100 ms latency, 3 workers")
     result = await run_fleet(3, accounts=accounts, sales=sales, latency=0.1, rate=rate,
-                             concurrency=12, max_jobs=10, windows=10)
+                             concurrency=12, max_jobs=10, windows=15)
     low, high = result["worst_rate"], result["best_rate"]
     print(f"  achieved per token: {low:.2f} to {high:.2f} requests/s "
           f"({low / rate:.1%} to {high / rate:.1%} of R); busiest calendar second "

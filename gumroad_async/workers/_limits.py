@@ -10,9 +10,10 @@ request it sends with it:
    slots come back by themselves;
 3. a pacing slot: each second is cut into as many slots as requests allowed per second,
    and each slot admits one request (``limits``' fixed window on a per-slot key, one atomic
-   ``INCR`` in Redis). Requests go out evenly spaced instead of in bursts, so a server that
-   counts per second (or refills a token bucket) never sees more than its limit, even with
-   a few milliseconds of jitter between "allowed" and "arrived".
+   ``INCR`` in Redis); a request reserves the first free slot and waits for its time.
+   Requests go out evenly spaced instead of in bursts, so a server that counts per second
+   (or refills a token bucket) never sees more than its limit, even with a few
+   milliseconds of jitter between "allowed" and "arrived".
 
 Keys are named by a fingerprint of the token (a truncated SHA-256), never the token.
 """
@@ -43,8 +44,11 @@ __all__ = ["SharedTokenLimits", "TokenPolicy", "TokenSlot", "token_fingerprint"]
 RATE_HEADROOM: Final = 0.02
 #: Seconds to wait after a 429 that came without ``Retry-After``.
 DEFAULT_BACKOFF: Final = 1.0
-#: One request per pacing slot (the key names the slot; expiry only cleans it up).
-_ONE_PER_SLOT: Final = RateLimitItemPerSecond(1)
+#: Seconds ahead a request may reserve a pacing slot.
+RESERVE_AHEAD: Final = 2
+#: One request per pacing slot (the key names the slot; it outlives the reservation
+#: horizon, so that a reserved slot cannot be handed out twice).
+_ONE_PER_SLOT: Final = RateLimitItemPerSecond(1, RESERVE_AHEAD + 3)
 #: Seconds between tries for a concurrency slot while all are taken.
 SLOT_POLL: Final = 0.01
 
@@ -94,6 +98,8 @@ class SharedTokenLimits:
             connection_pool=redis.connection_pool,  # type: ignore[arg-type]
         )
         self._limiter = FixedWindowRateLimiter(storage)
+        #: Per token, the first pacing slot this process has not yet seen taken.
+        self._hints: dict[str, int] = {}
 
     def _key(self, kind: str, token_key: str) -> str:
         return f"{self._prefix}:{kind}:{token_key}"
@@ -141,11 +147,23 @@ class SharedTokenLimits:
             await asyncio.sleep(SLOT_POLL * (1 + random.random()))
 
     async def _take_rate(self, token_key: str, per_second: int) -> None:
+        """Reserve the first free pacing slot (at most two seconds ahead) and wait for it.
+
+        Reserving instead of polling the current slot keeps waiters from all asking Redis
+        at every slot; the hint remembers where this process last found slots taken, so a
+        request usually costs one ``INCR``.
+        """
         while True:
-            slot = math.floor(time.time() * per_second)
-            if await self._limiter.hit(_ONE_PER_SLOT, token_key, str(slot)):
-                return
-            # Taken: wait for the next slot (a little jitter keeps contenders from all
-            # asking Redis at the same instant).
-            wait = (slot + 1) / per_second - time.time()
-            await asyncio.sleep(max(0.0, wait) + random.uniform(0, 0.05 / per_second))
+            now = math.floor(time.time() * per_second)
+            horizon = now + RESERVE_AHEAD * per_second
+            slot = max(now, self._hints.get(token_key, 0))
+            while slot < horizon:
+                if await self._limiter.hit(_ONE_PER_SLOT, token_key, str(slot)):
+                    self._hints[token_key] = slot + 1
+                    wait = slot / per_second - time.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    return
+                slot += 1
+            self._hints[token_key] = horizon
+            await asyncio.sleep(RESERVE_AHEAD / 2)
