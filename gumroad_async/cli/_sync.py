@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from gumroad_async.cli._common import Progress, connection_options, make_client, run
+from gumroad_async.client import GumroadClient
 from gumroad_async.sync import (
     DEFAULT_ACCOUNT,
     DEFAULT_DATABASE_URL,
@@ -147,3 +148,21 @@ def subscribers(token: str | None, base_url: str | None, rate_limit: float | Non
                 _report(result)
 
     _run_sync(main)
+
+
+async def demo_sync(client: GumroadClient, database_url: str,
+                    echo: Callable[[str], object] = click.echo) -> None:
+    """The ``make demo`` sync step, for the demo to call with its fake's client: mirror the
+    account into ``database_url``, refund the newest sale, and re-sync incrementally."""
+    async with SyncStore(database_url) as store:
+        first = await sync_sales(client, store)
+        echo(f"sync into {store.dialect}: {first.mode}, {first.inserted:,} sales in "
+             f"{first.seconds:.1f}s ({first.pages:,} pages)")
+        page = await anext(client.sales.list().pages())
+        newest = page.items[0] if page.items else None
+        if newest is not None and newest.id is not None and not newest.refunded:
+            await client.sales.refund(newest.id)
+            echo(f"refunded sale {newest.id} on the server")
+        again = await sync_sales(client, store)
+        echo(f"re-sync: {again.mode}, {again.updated} updated, {again.unchanged:,} unchanged, "
+             f"{again.pages:,} pages in {again.seconds:.1f}s")

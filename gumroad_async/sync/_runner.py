@@ -173,7 +173,10 @@ async def _walk(client: GumroadClient, run: SyncRun, window: SyncWindow, writer:
         return
     async with aclosing(_pages_of(client, run, window)) as pages:
         async for page in pages:
-            await writer.write(Delivery(window, page.items, page.next_page_key))
+            # Rows are built here, outside the writer's turn, so that encoding one page
+            # overlaps with the database writing another.
+            rows = writer.store.rows(run.resource, run.account, page.items, run_id=run.run_id)
+            await writer.write(Delivery(window, page.items, page.next_page_key, rows))
     if not window.done:
         # A listing that ended without a page (nothing at all): close the window anyway.
         await writer.write(Delivery(window, (), None))
@@ -213,6 +216,17 @@ def _scope(product_ids: Sequence[str]) -> str:
     return f"product_id={','.join(product_ids)}" if product_ids else ""
 
 
+def _incremental_windows(mark: date, end: date, lookback_days: int, count: int
+                         ) -> list[SyncWindow]:
+    """The look-back days up to the high-water mark's day cut in ``count`` windows (every
+    window costs up to one partly filled page, so few and full ones), then one window from
+    the next day on, where the new sales are."""
+    start = mark - timedelta(days=lookback_days)
+    edge = min(mark + timedelta(days=1), end)
+    tail = [SyncWindow.days(edge, end)] if edge < end else []
+    return tail + [SyncWindow.days(w.after, w.before) for w in split_days(start, edge, count)]
+
+
 async def plan_sales_run(
     client: GumroadClient,
     store: SyncStore,
@@ -233,13 +247,13 @@ async def plan_sales_run(
     end = datetime.now(UTC).date() + timedelta(days=1)  # `before` is exclusive: today is in
     mode = "backfill" if state is None or state["completed_at"] is None else (
         "full" if full else "incremental")
-    start: date | None
     if mode == "incremental" and state is not None and state["high_water_mark"] is not None:
-        start = state["high_water_mark"].date() - timedelta(days=lookback_days)
+        planned = _incremental_windows(state["high_water_mark"].date(), end, lookback_days,
+                                       max(1, windows // WINDOWS_PER_WORKER))
     else:
         start = await find_first_day(client, end, _filters_of(scope))
-    planned = [] if start is None else [
-        SyncWindow.days(w.after, w.before) for w in split_days(start, end, windows)]
+        planned = [] if start is None else [
+            SyncWindow.days(w.after, w.before) for w in split_days(start, end, windows)]
     return await start_run(store, account, "sales", scope, mode, planned)
 
 

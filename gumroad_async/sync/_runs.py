@@ -63,21 +63,19 @@ class SyncRun:
     windows: list[SyncWindow]
     resumed: bool = False
 
-    def _window_key(self, window: SyncWindow) -> Any:
-        return sa.and_(
-            sync_windows.c.account == self.account, sync_windows.c.resource == self.resource,
-            sync_windows.c.scope == self.scope, sync_windows.c.key == window.key,
-            sync_windows.c.run_id == self.run_id,
-        )
-
 
 @attrs.frozen
 class Delivery:
-    """One page for the writer: its records and the cursor after it (``None``: the end)."""
+    """One page for the writer: its records and the cursor after it (``None``: the end).
+
+    ``rows`` may hold the records' rows made beforehand (``SyncStore.rows``), so that
+    encoding happens outside the writer's transaction.
+    """
 
     window: SyncWindow
     records: Sequence[Sale] | Sequence[Subscriber]
     next_cursor: str | None
+    rows: Sequence[dict[str, Any]] | None = None
 
 
 @attrs.frozen
@@ -184,26 +182,43 @@ async def commit_pages(
     A crash before the commit loses the pages and the cursor moves together, so the
     resumed run fetches those pages again; after it, neither is fetched again.
     """
-    total = UpsertCounts()
+    windows = sync_windows.c
     async with store.transaction() as connection:
-        for delivery in deliveries:
-            counts = await store.upsert(
-                connection, run.resource, run.account, delivery.records, run_id=run.run_id,
-                mark_unchanged=run.mode == "full")
-            total += counts
-            moved = await connection.execute(
-                sync_windows.update().where(run._window_key(delivery.window)).values(
-                    cursor=delivery.next_cursor, done=delivery.next_cursor is None,
-                    pages=sync_windows.c.pages + 1,
-                    inserted=sync_windows.c.inserted + counts.inserted,
-                    updated=sync_windows.c.updated + counts.updated,
-                    unchanged=sync_windows.c.unchanged + counts.unchanged,
-                ))
-            if moved.rowcount != 1:
-                raise SyncError(
-                    f"the {run.resource} sync of account {run.account!r} was replaced by "
-                    "another run while this one was writing; this run stops"
-                )
+        # The run still owns these windows (a --full started meanwhile replaces them).
+        owned = (await connection.execute(sa.select(sa.func.count()).where(
+            windows.account == run.account, windows.resource == run.resource,
+            windows.scope == run.scope, windows.run_id == run.run_id,
+            windows.key.in_({d.window.key for d in deliveries})))).scalar_one()
+        if owned != len({d.window.key for d in deliveries}):
+            raise SyncError(
+                f"the {run.resource} sync of account {run.account!r} was replaced by "
+                "another run while this one was writing; this run stops"
+            )
+        counts = await store.upsert_rows(
+            connection, run.resource, run.account,
+            [d.rows if d.rows is not None else store.rows(
+                run.resource, run.account, d.records, run_id=run.run_id) for d in deliveries],
+            run_id=run.run_id, mark_unchanged=run.mode == "full")
+        await connection.execute(
+            sync_windows.update().where(
+                windows.account == run.account, windows.resource == run.resource,
+                windows.scope == run.scope, windows.run_id == run.run_id,
+                windows.key == sa.bindparam("window_key"),
+            ).values(
+                cursor=sa.bindparam("next_cursor"), done=sa.bindparam("is_done"),
+                pages=windows.pages + 1,
+                inserted=windows.inserted + sa.bindparam("add_inserted"),
+                updated=windows.updated + sa.bindparam("add_updated"),
+                unchanged=windows.unchanged + sa.bindparam("add_unchanged"),
+            ),
+            [{"window_key": d.window.key, "next_cursor": d.next_cursor,
+              "is_done": d.next_cursor is None, "add_inserted": c.inserted,
+              "add_updated": c.updated, "add_unchanged": c.unchanged}
+             for d, c in zip(deliveries, counts, strict=True)],
+        )
+    total = UpsertCounts()
+    for count in counts:
+        total += count
     for delivery in deliveries:
         delivery.window.cursor = delivery.next_cursor
         delivery.window.done = delivery.next_cursor is None

@@ -103,7 +103,7 @@ sync_state = sa.Table(
     sa.Column("account", _ID, primary_key=True),
     sa.Column("resource", sa.String(40), primary_key=True),
     # The filters of the sync ("" for the whole account), e.g. "product_id=abc".
-    sa.Column("scope", sa.String(1000), primary_key=True),
+    sa.Column("scope", sa.Text, primary_key=True),
     sa.Column("high_water_mark", _TIME),
     sa.Column("completed_at", _TIME),
     sa.Column("run_id", sa.String(40)),
@@ -116,9 +116,9 @@ sync_windows = sa.Table(
     "sync_windows", metadata,
     sa.Column("account", _ID, primary_key=True),
     sa.Column("resource", sa.String(40), primary_key=True),
-    sa.Column("scope", sa.String(1000), primary_key=True),
+    sa.Column("scope", sa.Text, primary_key=True),
     # "2024-01-01/2024-02-01" for a window of days, the product id for subscribers.
-    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
     sa.Column("run_id", sa.String(40), nullable=False),
     sa.Column("after", sa.Date),
     sa.Column("before", sa.Date),

@@ -20,7 +20,7 @@ from gumroad_async._json import dumps
 from gumroad_async.records import Sale, Subscriber
 from gumroad_async.sync._errors import StoreUnavailableError
 from gumroad_async.sync._migrations import migrate
-from gumroad_async.sync._rows import sale_row, subscriber_row
+from gumroad_async.sync._rows import EncodedJSON, sale_row, subscriber_row
 from gumroad_async.sync._schema import sales, subscribers
 from gumroad_async.sync._urls import DEFAULT_DATABASE_URL, async_url, describe_url
 
@@ -65,6 +65,8 @@ class UpsertCounts:
 
 
 def _serialize(value: Any) -> str:
+    if isinstance(value, EncodedJSON):
+        return str.__str__(value)
     return dumps(value).decode()
 
 
@@ -97,9 +99,10 @@ class SyncStore:
     ) -> None:
         self.url: URL = async_url(url)
         self.dialect = self.url.get_backend_name()
-        options: dict[str, Any] = {"json_serializer": _serialize, "pool_pre_ping": True}
+        options: dict[str, Any] = {"json_serializer": _serialize}
         if self.dialect == "postgresql":
-            options.update(pool_size=pool_size, max_overflow=pool_size)
+            # A pooled connection may have been cut (restart, failover): test it first.
+            options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.dialect == "sqlite":
             self._configure_sqlite(sqlite_busy_timeout)
@@ -121,6 +124,7 @@ class SyncStore:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages stay in memory
             cursor.execute(f"PRAGMA busy_timeout={milliseconds}")
             cursor.close()
 
@@ -197,13 +201,41 @@ class SyncStore:
         Unchanged rows are left alone, except that ``mark_unchanged`` records that run
         ``run_id`` saw them (how a full sync finds rows the server no longer returns).
         """
-        table = RESOURCES[resource]
+        rows = self.rows(resource, account, records, run_id=run_id)
+        counts = await self.upsert_rows(connection, resource, account, [rows],
+                                        run_id=run_id, mark_unchanged=mark_unchanged)
+        return counts[0]
+
+    def rows(
+        self,
+        resource: str,
+        account: str,
+        records: Sequence[Sale] | Sequence[Subscriber],
+        *,
+        run_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The table rows of records (pure CPU work: done outside any transaction)."""
         now = datetime.now(UTC)
-        make = sale_row if resource == "sales" else subscriber_row
-        rows = {r["id"]: r for r in (make(rec, account, run_id, now)  # type: ignore[arg-type]
-                                     for rec in records) if r["id"] is not None}
+        make: Any = sale_row if resource == "sales" else subscriber_row
+        return [make(record, account, run_id, now) for record in records
+                if record.id is not None]
+
+    async def upsert_rows(
+        self,
+        connection: AsyncConnection,
+        resource: str,
+        account: str,
+        pages: Sequence[Sequence[dict[str, Any]]],
+        *,
+        run_id: str | None = None,
+        mark_unchanged: bool = False,
+    ) -> list[UpsertCounts]:
+        """:meth:`upsert` for several pages of :meth:`rows` at once, in a few statements;
+        the counts of each page in order."""
+        table = RESOURCES[resource]
+        rows = {row["id"]: row for page in pages for row in page}
         if not rows:
-            return UpsertCounts()
+            return [UpsertCounts() for _ in pages]
         found = await connection.execute(
             sa.select(table.c.id, table.c.digest).where(
                 table.c.account == account, table.c.id.in_(list(rows)))
@@ -212,14 +244,18 @@ class SyncStore:
         write = [r for r in rows.values() if existing.get(r["id"]) != r["digest"]]
         if write:
             await connection.execute(self._upserts[resource], write)
-        inserted = sum(1 for r in write if r["id"] not in existing)
         unchanged = [i for i in rows if existing.get(i) == rows[i]["digest"]]
         if mark_unchanged and unchanged:
             await connection.execute(
                 table.update().where(table.c.account == account, table.c.id.in_(unchanged))
                 .values(seen_run=run_id)
             )
-        return UpsertCounts(inserted, len(write) - inserted, len(unchanged))
+        counts = []
+        for page in pages:
+            inserted = sum(1 for r in page if r["id"] not in existing)
+            same = sum(1 for r in page if existing.get(r["id"]) == r["digest"])
+            counts.append(UpsertCounts(inserted, len(page) - inserted - same, same))
+        return counts
 
     async def write(
         self, resource: str, account: str, records: Sequence[Sale] | Sequence[Subscriber]

@@ -29,15 +29,16 @@ def async_url(url: str) -> URL:
         parsed = make_url(url)
     except Exception as exc:  # SQLAlchemy's ArgumentError, with a message worth keeping
         raise InvalidArgumentError("db", f"not a database URL: {exc}") from None
-    backend = _ALIASES.get(parsed.get_backend_name(), parsed.get_backend_name())
+    # Split by hand: SQLAlchemy's getters load the dialect, which fails for aliases.
+    name, _, given = parsed.drivername.partition("+")
+    backend = _ALIASES.get(name, name)
     driver = _DRIVERS.get(backend)
     if driver is None:
         raise InvalidArgumentError(
             "db", f"unsupported database {backend!r}: use sqlite:///path.db or "
                   "postgresql://user@host:port/dbname"
         )
-    given = parsed.get_driver_name()
-    if "+" in parsed.drivername and given != driver:
+    if given and given != driver:
         raise InvalidArgumentError("db", f"{backend} is used through {driver}, not {given}")
     query = dict(parsed.query)
     if backend == "postgresql" and "sslmode" in query:

@@ -36,21 +36,26 @@ async def test_sqlite_file_locked_mid_run(
     fake.seed(sales=400)
     url = f"sqlite:///{tmp_path}/mirror.db"
     path = str(tmp_path) + "/mirror.db"
-    locker: sqlite3.Connection | None = None
+    locker = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    locking: list[asyncio.Task[None]] = []
+
+    def take_lock() -> None:
+        locker.execute("BEGIN EXCLUSIVE")
 
     def lock_the_file(progress: SyncProgress) -> None:
-        nonlocal locker
-        if progress.pages >= 5 and locker is None:
-            # Another program takes the write lock and keeps it.
-            locker = sqlite3.connect(path, isolation_level=None)
-            locker.execute("BEGIN EXCLUSIVE")
+        if progress.pages >= 5 and not locking:
+            # Another program takes the write lock and keeps it (in a thread: waiting for
+            # the lock must not stop this event loop, which the sync's own commits need).
+            locking.append(asyncio.get_running_loop().create_task(asyncio.to_thread(take_lock)))
 
+    async with SyncStore(url):
+        pass  # the file exists before the other program opens it
     async with SyncStore(url, sqlite_busy_timeout=0.2) as store:
         with pytest.raises(StoreUnavailableError, match=r"mirror\.db unavailable .*locked.*"
                            r"run again to resume"):
             await sync_sales(client, store, account=account, concurrency=2,
                              on_progress=lock_the_file, lease_seconds=0.3)
-    assert locker is not None
+    await locking[0]
     locker.execute("ROLLBACK")
     locker.close()
     await asyncio.sleep(0.4)  # this process still lives: let its lease run out

@@ -1,0 +1,152 @@
+"""Database mirror: sync 200,000 sales from the fake into SQLite and PostgreSQL, against a
+JSONL export of the same account in the same run; then re-sync the unchanged account.
+
+Figures, side by side:
+- records/s of ``sync_sales`` into each database vs ``export_sales`` to a JSONL file
+  (target: >= 0.7x for both);
+- the unchanged re-sync (incremental): requests sent vs the pages of the look-back window
+  (sales from the high-water mark minus the look-back, 10 per page; target <= 1.1x), and
+  its seconds.
+
+    python benchmarks/sync_mirror.py [--sales 200000] [--db sqlite,postgresql]
+        [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+The fake runs in its own process. PostgreSQL gets a database of its own, dropped after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import TOKEN, Stopwatch, fake_server_process
+
+from gumroad_async import GumroadClient
+from gumroad_async.export import JSONLSink, export_sales
+from gumroad_async.sync import DEFAULT_LOOKBACK_DAYS, SyncStore, sync_sales
+from gumroad_async.sync._schema import sales as sales_table
+
+CONCURRENCY = 16
+
+
+def _request_counter() -> tuple[aiohttp.TraceConfig, list[int]]:
+    count = [0]
+    trace = aiohttp.TraceConfig()
+
+    async def on_start(*_: Any) -> None:
+        count[0] += 1
+
+    trace.on_request_start.append(on_start)
+    return trace, count
+
+
+def _client(url: str, trace: aiohttp.TraceConfig | None = None) -> GumroadClient:
+    return GumroadClient(TOKEN, base_url=url, max_concurrency=CONCURRENCY,
+                         allow_insecure_http=True,
+                         trace_configs=[trace] if trace is not None else None)
+
+
+async def export_jsonl(url: str, directory: str) -> tuple[int, float]:
+    async with _client(url) as gumroad:
+        with Stopwatch() as watch:
+            result = await export_sales(gumroad, JSONLSink(Path(directory) / "sales.jsonl"),
+                                        concurrency=CONCURRENCY)
+    return result.records, watch.seconds
+
+
+async def sync_into(url: str, database_url: str) -> dict[str, Any]:
+    async with SyncStore(database_url) as store, _client(url) as gumroad:
+        with Stopwatch() as first:
+            backfill = await sync_sales(gumroad, store, concurrency=CONCURRENCY)
+    trace, requests = _request_counter()
+    async with SyncStore(database_url) as store, _client(url, trace) as gumroad:
+        with Stopwatch() as second:
+            again = await sync_sales(gumroad, store, concurrency=CONCURRENCY)
+        assert again.high_water_mark is not None
+        since = again.high_water_mark.date().toordinal() - DEFAULT_LOOKBACK_DAYS
+        start = sa.func.date(sales_table.c.created_at) if store.dialect == "sqlite" else (
+            sa.cast(sales_table.c.created_at, sa.Date))
+        async with store.transaction() as connection:
+            from datetime import date
+
+            in_window = (await connection.execute(
+                sa.select(sa.func.count()).select_from(sales_table).where(
+                    start >= (date.fromordinal(since).isoformat() if store.dialect == "sqlite"
+                              else date.fromordinal(since))))).scalar_one()
+    return {"records": backfill.records, "seconds": first.seconds,
+            "resync_seconds": second.seconds, "resync_requests": requests[0],
+            "window_pages": math.ceil(in_window / 10), "resync": again}
+
+
+async def _admin(postgres_url: str, statement: str) -> None:
+    import asyncpg
+
+    url = sa.engine.make_url(postgres_url)
+    connection = await asyncpg.connect(host=url.host, port=url.port or 5432,
+                                       user=url.username, password=url.password,
+                                       database=url.database or "postgres")
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def main_async(arguments: argparse.Namespace) -> None:
+    databases = arguments.db.split(",")
+    with fake_server_process("--sales", str(arguments.sales)) as url, \
+            tempfile.TemporaryDirectory() as directory:
+        print(f"{arguments.sales:,} sales on the fake, concurrency {CONCURRENCY}, "
+              f"{os.cpu_count()} cores")
+        records, seconds = await export_jsonl(url, directory)
+        baseline = records / seconds
+        print(f"  export to JSONL (baseline)  {records:>9,} records  {seconds:7.1f}s  "
+              f"{baseline:9,.0f} rec/s")
+        for kind in databases:
+            if kind == "sqlite":
+                database_url = f"sqlite:///{directory}/mirror.db"
+                figures = await sync_into(url, database_url)
+            else:
+                name = f"gumroad_bench_{secrets.token_hex(4)}"
+                await _admin(arguments.postgres_url, f'CREATE DATABASE "{name}"')
+                try:
+                    database_url = sa.engine.make_url(arguments.postgres_url).set(
+                        database=name).render_as_string(hide_password=False)
+                    figures = await sync_into(url, database_url)
+                finally:
+                    await _admin(arguments.postgres_url,
+                                 f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            rate = figures["records"] / figures["seconds"]
+            print(f"  sync into {kind:<17} {figures['records']:>9,} records  "
+                  f"{figures['seconds']:7.1f}s  {rate:9,.0f} rec/s  "
+                  f"{rate / baseline:.2f}x the export (target >= 0.7x)")
+            resync = figures["resync"]
+            print(f"  re-sync unchanged ({kind}): {figures['resync_requests']:,} requests for "
+                  f"{figures['window_pages']:,} look-back pages = "
+                  f"{figures['resync_requests'] / max(1, figures['window_pages']):.2f}x "
+                  f"(target <= 1.1x), {figures['resync_seconds']:.1f}s, "
+                  f"{resync.unchanged:,} unchanged, {resync.updated} updated, "
+                  f"{resync.inserted} inserted")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sales", type=int, default=200_000)
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "GUMROAD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
