@@ -73,3 +73,20 @@ async def test_sync_mirrors_every_sale_and_a_refused_token_fails_alone(
             for token in (b"good-token-abc", b"revoked-token-xyz"):
                 assert token not in value
                 assert token not in pickle.dumps(value)
+
+
+async def test_transient_errors_are_retried_by_arq_and_the_run_completes(
+    config: WorkerConfig,
+) -> None:
+    async with FakeGumroad(token="flaky-token") as fake, await Fleet.open(config) as fleet:
+        fake.seed(5, sales=60, start=date(2024, 1, 1), end=date(2024, 2, 1))
+        await fleet.accounts.add("flaky", "flaky-token", base_url=fake.url)
+        # More 503s in a row than the client retries (2): a window job fails, and arq
+        # runs it again after a back-off; it resumes from its committed cursor.
+        fault = fake.inject(method="GET", path="/v2/sales", status=503, times=4)
+        assert await fleet.enqueue_sync("flaky")
+        await _run_until_idle(config)
+        assert fault.remaining == 0
+        assert await _mirrored_ids(fleet, "flaky") == {s["id"] for s in fake.state.iter_sales()}
+        account = await fleet.accounts.get("flaky")
+        assert account.state == "idle" and account.failure is None
