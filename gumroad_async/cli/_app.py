@@ -22,7 +22,8 @@ def _register() -> None:
     # exist yet are skipped so that sub-commands can land one at a time.
     import importlib
 
-    for name in ("_export", "_demo", "_fake_server", "_offer_codes", "_sync", "_webhooks_serve"):
+    for name in ("_export", "_demo", "_fake_server", "_offer_codes", "_sync", "_webhooks_serve",
+                 "_workers", "_accounts", "_enqueue", "_status"):
         try:
             module = importlib.import_module(f"gumroad_async.cli.{name}")
         except ModuleNotFoundError as exc:

@@ -1,0 +1,169 @@
+"""One rate limit, one concurrency cap and one back-off per token, shared through Redis.
+
+Every worker process on every machine that uses a token asks the same Redis before each
+request it sends with it:
+
+1. a shared back-off: after any worker sees a 429 for the token, all of them wait until
+   the back-off key expires (``SET NX PX``: the first 429 sets it, the others join it);
+2. a concurrency slot: one of ``concurrency`` keys taken with ``SET NX PX`` through
+   redis-py's ``Lock`` (its release checks ownership), leased so that a killed worker's
+   slots come back by themselves;
+3. a pacing slot: each second is cut into as many slots as requests allowed per second,
+   and each slot admits one request (``limits``' fixed window on a per-slot key, one atomic
+   ``INCR`` in Redis); a request reserves the first free slot and waits for its time.
+   Requests go out evenly spaced instead of in bursts, so a server that counts per second
+   (or refills a token bucket) never sees more than its limit, even with a few
+   milliseconds of jitter between "allowed" and "arrived".
+
+Keys are named by a fingerprint of the token (a truncated SHA-256), never the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import math
+import random
+import time
+import uuid
+from typing import Final
+
+import attrs
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import FixedWindowRateLimiter
+from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError
+
+__all__ = ["SharedTokenLimits", "TokenPolicy", "TokenSlot", "token_fingerprint"]
+
+#: Share of a token's rate limit kept unused (at least one request per second): it absorbs
+#: clock skew between machines and jitter between "allowed" and "arrived at the server".
+RATE_HEADROOM: Final = 0.02
+#: Seconds to wait after a 429 that came without ``Retry-After``.
+DEFAULT_BACKOFF: Final = 1.0
+#: Seconds ahead a request may reserve a pacing slot.
+RESERVE_AHEAD: Final = 2
+#: One request per pacing slot (the key names the slot; it outlives the reservation
+#: horizon, so that a reserved slot cannot be handed out twice).
+_ONE_PER_SLOT: Final = RateLimitItemPerSecond(1, RESERVE_AHEAD + 3)
+#: Seconds between tries for a concurrency slot while all are taken.
+SLOT_POLL: Final = 0.01
+
+
+def token_fingerprint(token: str) -> str:
+    """A short, stable, non-reversible name for a token, used in Redis keys."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def allowed_per_second(rate_limit: float) -> int:
+    """Requests per second the fleet sends for a token whose server limit is ``rate_limit``."""
+    return max(1, math.floor(rate_limit - max(1.0, rate_limit * RATE_HEADROOM)))
+
+
+@attrs.frozen
+class TokenPolicy:
+    """How hard a token may be used: ``rate_limit`` requests/s (``None``: no limit) and
+    ``concurrency`` requests in flight, across the whole fleet."""
+
+    rate_limit: float | None = None
+    concurrency: int = 4
+
+
+@attrs.define
+class TokenSlot:
+    """A concurrency slot held for one request; give it back with ``release``."""
+
+    lock: Lock
+    key: str
+
+
+class SharedTokenLimits:
+    """Per-token rate limit, concurrency cap and back-off, kept in Redis.
+
+    ``prefix`` namespaces every key (one fleet, or one test run, per prefix).
+    ``slot_lease`` is how long a slot stays taken if its holder dies (make it longer than
+    one request's timeout).
+    """
+
+    def __init__(self, redis: Redis, *, prefix: str, slot_lease: float = 35.0) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._slot_lease = slot_lease
+        # The URI only has to parse: the connections come from the pool handed over.
+        storage = RedisStorage(
+            "async+redis://shared-pool:6379", implementation="redispy", key_prefix=f"{prefix}:rate",
+            connection_pool=redis.connection_pool,  # type: ignore[arg-type]
+        )
+        self._limiter = FixedWindowRateLimiter(storage)
+        #: Per token, the first pacing slot this process has not yet seen taken.
+        self._hints: dict[str, int] = {}
+
+    def _key(self, kind: str, token_key: str) -> str:
+        return f"{self._prefix}:{kind}:{token_key}"
+
+    async def acquire(self, token_key: str, policy: TokenPolicy) -> TokenSlot:
+        """Wait until this token may send one more request; returns the slot to release."""
+        await self.wait_for_backoff(token_key)
+        slot = await self._take_slot(token_key, policy.concurrency)
+        try:
+            if policy.rate_limit is not None:
+                await self._take_rate(token_key, allowed_per_second(policy.rate_limit))
+        except BaseException:
+            await self.release(slot)
+            raise
+        return slot
+
+    async def release(self, slot: TokenSlot) -> None:
+        """Give a slot back (a slot whose lease ran out is already free)."""
+        with contextlib.suppress(LockError):
+            await slot.lock.release()
+
+    async def back_off(self, token_key: str, seconds: float | None) -> None:
+        """Make every worker wait ``seconds`` (default 1) before its next request with this
+        token; an active back-off is not shortened or extended."""
+        wait = DEFAULT_BACKOFF if seconds is None or seconds <= 0 else seconds
+        await self._redis.set(self._key("backoff", token_key), b"1", px=int(wait * 1000),
+                              nx=True)
+
+    async def wait_for_backoff(self, token_key: str) -> None:
+        while True:
+            remaining_ms = await self._redis.pttl(self._key("backoff", token_key))
+            if remaining_ms <= 0:
+                return
+            await asyncio.sleep(remaining_ms / 1000)
+
+    async def _take_slot(self, token_key: str, concurrency: int) -> TokenSlot:
+        base = self._key("slot", token_key)
+        owner = uuid.uuid4().hex
+        while True:
+            # Random order spreads contenders over the slots instead of all racing for slot 0.
+            for index in random.sample(range(concurrency), concurrency):
+                lock = Lock(self._redis, f"{base}:{index}", timeout=self._slot_lease)
+                if await lock.acquire(blocking=False, token=owner):
+                    return TokenSlot(lock, base)
+            await asyncio.sleep(SLOT_POLL * (1 + random.random()))
+
+    async def _take_rate(self, token_key: str, per_second: int) -> None:
+        """Reserve the first free pacing slot (at most two seconds ahead) and wait for it.
+
+        Reserving instead of polling the current slot keeps waiters from all asking Redis
+        at every slot; the hint remembers where this process last found slots taken, so a
+        request usually costs one ``INCR``.
+        """
+        while True:
+            now = math.floor(time.time() * per_second)
+            horizon = now + RESERVE_AHEAD * per_second
+            slot = max(now, self._hints.get(token_key, 0))
+            while slot < horizon:
+                if await self._limiter.hit(_ONE_PER_SLOT, token_key, str(slot)):
+                    self._hints[token_key] = slot + 1
+                    wait = slot / per_second - time.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    return
+                slot += 1
+            self._hints[token_key] = horizon
+            await asyncio.sleep(RESERVE_AHEAD / 2)
