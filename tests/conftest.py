@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+# Imported now, not by hypothesis' plugin at the end of the session: CPython 3.11.7 can
+# fail to parse a module ("AST constructor recursion depth mismatch") after a test has
+# caught a RecursionError on purpose (deep JSON), and the plugin's late import parses.
+import hypothesis  # noqa: F401
 import pytest
 
 from gumroad_async import GumroadClient

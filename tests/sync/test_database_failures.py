@@ -34,6 +34,7 @@ async def test_sqlite_file_locked_mid_run(
     fake: FakeGumroad, client: GumroadClient, tmp_path: object, account: str
 ) -> None:
     fake.seed(sales=400)
+    fake.latency = 0.02  # the walk must outlast the other program taking the lock
     url = f"sqlite:///{tmp_path}/mirror.db"
     path = str(tmp_path) + "/mirror.db"
     locker = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
