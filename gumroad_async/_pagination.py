@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Generic, TypeVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -27,6 +27,11 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_page_key: str | None = None
+    #: The decoded JSON objects the items were built from, one per item, as the server
+    #: sent them (``None`` when unknown). Internal: the export engine writes JSON lines
+    #: from these rather than walking the typed records back into dicts.
+    wire: Sequence[dict[str, Any]] | None = attrs.field(
+        default=None, eq=False, repr=False, kw_only=True)
 
 
 class Listing(Generic[T]):

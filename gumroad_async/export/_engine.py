@@ -18,6 +18,7 @@ from gumroad_async._pagination import Page
 from gumroad_async.client import GumroadClient
 from gumroad_async.errors import APITimeoutError, InvalidArgumentError, ServerError
 from gumroad_async.export._checkpoint import Checkpoint
+from gumroad_async.export._encode import with_wire
 from gumroad_async.export._sinks import Sink
 from gumroad_async.export._start import find_first_day
 from gumroad_async.export._windows import Window, split_days
@@ -107,8 +108,11 @@ class _Run:
                 # Another worker's write failed and the run is ending with its error: wait
                 # to be cancelled rather than write (or fail) once more.
                 await asyncio.Future()
+            # The objects as sent travel with the records: a JSONL sink writes them as
+            # they came instead of walking each record back into a dict.
+            records = page.items if page.wire is None else with_wire(page.items, page.wire)
             try:
-                await self.sink.write(page.items)
+                await self.sink.write(records)
             except BaseException:
                 self.sink_failed = True
                 raise

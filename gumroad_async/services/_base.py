@@ -41,7 +41,10 @@ def _page_of(payload: dict[str, Any], key: str, cls: type[T]) -> Page[T]:
                 # Not an object at all: nothing to read. Logged rather than dropped silently.
                 logger.warning("skipping a %s entry that is not an object: %r", key, value)
     cursor = payload.get("next_page_key")
-    return Page(items=items, next_page_key=str(cursor) if cursor else None)
+    # The objects as sent, kept for the export engine (one per item: entries that are not
+    # objects made no item).
+    wire = raw if len(items) == len(raw) else [v for v in raw if isinstance(v, dict)]
+    return Page(items=items, next_page_key=str(cursor) if cursor else None, wire=wire)
 
 
 class Service:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from gumroad_async import GumroadClient
+from gumroad_async._converter import structure
 from gumroad_async.export import (
     Checkpoint,
     CheckpointError,
@@ -170,6 +171,22 @@ async def test_jsonl_round_trip_keeps_every_field(
     assert row["brand_new_field"] == {"a": 1} and row["variants"] == {"Size": "L"}
     assert row["price"] == 1234 and row["created_at"] == original["created_at"]
     assert {k for k, v in original.items() if v is not None} <= set(row)
+
+
+async def test_jsonl_lines_are_the_objects_as_sent(
+    fake: FakeGumroad, client: GumroadClient, tmp_path: Path
+) -> None:
+    # Values the typed record converts ("3" -> 3, "false" -> False) or drops (null) are
+    # written as the server sent them; read back, they make the records the stream makes.
+    fake.add_sale(created_at="2024-05-05T05:05:05Z", quantity="3", refunded="false",
+                  product_rating=None)
+    out = tmp_path / "s.jsonl"
+    await export_sales(client, JSONLSink(out), after="2024-05-01", before="2024-06-01")
+    (row,) = read_jsonl(out)
+    assert row["quantity"] == "3" and row["refunded"] == "false"
+    assert "product_rating" in row and row["product_rating"] is None
+    (sale,) = await client.sales.list(after="2024-05-01", before="2024-06-01").to_list()
+    assert structure(row, Sale) == sale
 
 
 async def test_csv_round_trip(fake: FakeGumroad, client: GumroadClient, tmp_path: Path) -> None:
