@@ -209,6 +209,9 @@ def with_wire(records: Sequence[Any], wire: Sequence[Mapping[str, Any]]) -> Wire
     return page
 
 
+_WIRE_FAILURES: tuple[type[BaseException], ...] = (*_fast_failures, RecursionError)
+
+
 def _wire_id(value: Mapping[str, Any]) -> object:
     return value.get("id")
 
@@ -233,7 +236,7 @@ def encode_wire_jsonl(objects: Sequence[Mapping[str, Any]]) -> bytes:
     """One JSON line per decoded object, as it is; all or nothing."""
     try:
         return b"".join(map(_fast_line, objects))
-    except (*_fast_failures, RecursionError):
+    except _WIRE_FAILURES:
         # One of them needs the slow path, or cannot be written: find which.
         return b"".join(map(_wire_line, objects))
 
