@@ -275,13 +275,68 @@ def _getter(columns: Sequence[str]) -> Callable[[Any], Sequence[Any]]:
     return values
 
 
+def _is_bool_type(tp: Any) -> bool:
+    if isinstance(tp, str):
+        return tp.replace(" ", "") in {"bool", "bool|None"}
+    args = set(typing.get_args(tp)) - {type(None)} if typing.get_origin(tp) else {tp}
+    return args == {bool}
+
+
+_CSVRow = Callable[[Any], list[Any]]
+_csv_functions: dict[tuple[type, tuple[str, ...]], _CSVRow | None] = {}
+
+
+def csv_row_function(cls: type, columns: Sequence[str]) -> _CSVRow | None:
+    """The ``record -> row`` of an attrs class for ``columns``, generated once: one inline
+    test per cell, chosen from the field's declared type (a plain value is taken as it is,
+    a bool spelt without a call), and ``_cell`` only for what is left (times, nested
+    values, a value of another type). ``None`` if a column is not a field of ``cls``."""
+    key = (cls, tuple(columns))
+    if key in _csv_functions:
+        return _csv_functions[key]
+    fields = attrs.fields_dict(cls) if attrs.has(cls) else {}
+    if not columns or any(c not in fields or not c.isidentifier() for c in columns):
+        _csv_functions[key] = None
+        return None
+    cells = []
+    for i, column in enumerate(columns):
+        tp = fields[column].type
+        v = f"v{i}"
+        if _is_plain_type(tp) and not _is_bool_type(tp):
+            cells.append(f"{v} if {v}.__class__ in _plain else _cell({v})")
+        elif _is_bool_type(tp):
+            cells.append(f"{v} if {v} is None else (('true' if {v} else 'false') "
+                         f"if {v}.__class__ is _bool else _cell({v}))")
+        else:
+            cells.append(f"{v} if {v} is None else _cell({v})")
+    names = ", ".join(f"v{i}" for i in range(len(columns)))
+    source = "\n".join([
+        "def row(record):",
+        f"    ({names},) = _every(record)" if len(columns) > 1 else f"    {names} = _every(record)",
+        f"    return [{', '.join(cells)}]",
+    ])
+    namespace: dict[str, Any] = {"_every": operator.attrgetter(*columns), "_plain": _CSV_PLAIN,
+                                 "_bool": bool, "_cell": _cell}
+    exec(compile(source, f"<gumroad_async CSV row {cls.__qualname__}>", "exec"), namespace)
+    function: _CSVRow = namespace["row"]
+    _csv_functions[key] = function
+    return function
+
+
+def _generic_row(values: Callable[[Any], Sequence[Any]]) -> _CSVRow:
+    return lambda record: [v if v.__class__ in _CSV_PLAIN else _cell(v) for v in values(record)]
+
+
 def csv_rows(records: Sequence[Any], columns: Sequence[str]) -> bytes:
     """CSV rows of ``columns`` (missing attributes empty), all or nothing."""
-    values = _getter(columns)
+    generic = _generic_row(_getter(columns))
+    cls = type(records[0]) if records else None
+    fast = csv_row_function(cls, columns) if cls is not None else None
     rows = []
     for record in records:
         try:
-            rows.append([v if v.__class__ in _CSV_PLAIN else _cell(v) for v in values(record)])
+            rows.append(fast(record) if fast is not None and type(record) is cls
+                        else generic(record))
         except RecursionError:
             raise ExportEncodingError(_record_id(record), "nested too deeply to encode") from None
         except (TypeError, ValueError) as exc:

@@ -20,6 +20,7 @@ from gumroad_async import records
 from gumroad_async._converter import _unstructure_value, structure, to_wire_dict
 from gumroad_async.export._encode import (
     ExportEncodingError,
+    csv_row_function,
     csv_rows,
     encode_jsonl,
     encode_wire_jsonl,
@@ -89,10 +90,14 @@ def assert_agree(record: Any) -> None:
     assert wire_dict(record) == expected
     assert json.loads(encode_jsonl([record])) == json.loads(
         json.dumps(_jsonable(expected), ensure_ascii=False))
-    columns = [f.name for f in attrs.fields(type(record)) if f.name != "extra"] + ["nope"]
-    (row,) = csv.reader(io.StringIO(csv_rows([record], columns).decode()))
-    expected_row = [reference_cell(getattr(record, c, None)) for c in columns]
-    assert [_cell_value(cell) for cell in row] == [_cell_value(cell) for cell in expected_row]
+    fields = [f.name for f in attrs.fields(type(record)) if f.name != "extra"]
+    # The generated row function (the record's fields) and the generic one (a column the
+    # record does not have sends the page there).
+    assert csv_row_function(type(record), fields) is not None
+    for columns in (fields, [*fields, "nope"], fields[::-1][:3]):
+        (row,) = csv.reader(io.StringIO(csv_rows([record], columns).decode()))
+        expected_row = [reference_cell(getattr(record, c, None)) for c in columns]
+        assert [_cell_value(c) for c in row] == [_cell_value(c) for c in expected_row]
 
 
 def _cell_value(cell: str) -> Any:
