@@ -30,6 +30,7 @@ import csv
 import io
 import json
 import operator
+import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
@@ -252,11 +253,25 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str | int | float):
         return str(value)
     # Nested values (card, variants, custom fields) as JSON in one cell.
-    plain = _value(value)
+    return _json_text(_value(value))
+
+
+def _json_text(plain: Any) -> str:
+    """A JSON-ready value as compact JSON text."""
     try:
         return _fast_line(plain)[:-1].decode()
     except _fast_failures:
         return _stdlib_line(plain)[:-1].decode()
+
+
+def _single_type(tp: Any) -> Any:
+    """The one type of ``X`` or ``X | None`` (resolved annotations); else ``None``."""
+    if isinstance(tp, str):
+        return None
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        return members[0] if len(members) == 1 and isinstance(members[0], type) else None
+    return tp if isinstance(tp, type) else None
 
 
 def _getter(columns: Sequence[str]) -> Callable[[Any], Sequence[Any]]:
@@ -299,6 +314,9 @@ def csv_row_function(cls: type, columns: Sequence[str]) -> _CSVRow | None:
         _csv_functions[key] = None
         return None
     cells = []
+    namespace: dict[str, Any] = {"_every": operator.attrgetter(*columns), "_plain": _CSV_PLAIN,
+                                 "_bool": bool, "_datetime": datetime, "_cell": _cell,
+                                 "_json_text": _json_text}
     for i, column in enumerate(columns):
         tp = fields[column].type
         v = f"v{i}"
@@ -307,6 +325,15 @@ def csv_row_function(cls: type, columns: Sequence[str]) -> _CSVRow | None:
         elif _is_bool_type(tp):
             cells.append(f"{v} if {v} is None else (('true' if {v} else 'false') "
                          f"if {v}.__class__ is _bool else _cell({v}))")
+        elif _single_type(tp) is datetime:
+            cells.append(f"{v} if {v} is None else ({v}.isoformat().replace('+00:00', 'Z') "
+                         f"if {v}.__class__ is _datetime else _cell({v}))")
+        elif (nested := _single_type(tp)) is not None and attrs.has(nested):
+            # A nested record (card, affiliate...): its dict straight from its own
+            # generated function, as JSON.
+            namespace[f"_R{i}"], namespace[f"_d{i}"] = nested, wire_dict_function(nested)
+            cells.append(f"{v} if {v} is None else (_json_text(_d{i}({v})) "
+                         f"if {v}.__class__ is _R{i} else _cell({v}))")
         else:
             cells.append(f"{v} if {v} is None else _cell({v})")
     names = ", ".join(f"v{i}" for i in range(len(columns)))
@@ -315,8 +342,6 @@ def csv_row_function(cls: type, columns: Sequence[str]) -> _CSVRow | None:
         f"    ({names},) = _every(record)" if len(columns) > 1 else f"    {names} = _every(record)",
         f"    return [{', '.join(cells)}]",
     ])
-    namespace: dict[str, Any] = {"_every": operator.attrgetter(*columns), "_plain": _CSV_PLAIN,
-                                 "_bool": bool, "_cell": _cell}
     exec(compile(source, f"<gumroad_async CSV row {cls.__qualname__}>", "exec"), namespace)
     function: _CSVRow = namespace["row"]
     _csv_functions[key] = function
