@@ -10,9 +10,10 @@ else goes through the same generic rules as ``to_wire_dict``. The result is equa
 every documented example and on random inputs).
 
 An export (``export_sales``, ``export_subscribers``) writes JSON lines from the objects the
-server sent rather than from the typed records: :class:`WireRecords` carries them along a
-page's records, and :func:`encode_wire_jsonl` writes each one as it came (one ``orjson``
-call per record, no walk of the record). That line is the better export, not only the
+server sent rather than from the typed records: its pages are ``WireRecords`` (see
+``_pagination``), which carry those objects and build records only if a sink reads them,
+and :func:`encode_wire_jsonl` writes each object as it came (one ``orjson`` call per
+record; no record is built or walked). That line is the better export, not only the
 cheaper one: it keeps every field, unknown ones and nulls included, with the server's own
 spelling (no lenient conversion: a count sent as ``"3"`` stays ``"3"``, a date sent with a
 time keeps it), and structuring it again gives the same record as the stream
@@ -42,7 +43,6 @@ from gumroad_async.errors import GumroadError
 
 __all__ = [
     "ExportEncodingError",
-    "WireRecords",
     "csv_rows",
     "encode_jsonl",
     "encode_wire_jsonl",
@@ -194,20 +194,6 @@ def encode_jsonl(records: Sequence[Any]) -> bytes:
         except RecursionError:
             raise ExportEncodingError(_record_id(record), "nested too deeply to encode") from None
     return b"".join(lines)
-
-
-class WireRecords(tuple[Any, ...]):
-    """A page of typed records (a tuple) that also carries, in ``wire``, the decoded JSON
-    objects they were built from, one per record, as the server sent them."""
-
-    wire: Sequence[Mapping[str, Any]]
-
-
-def with_wire(records: Sequence[Any], wire: Sequence[Mapping[str, Any]]) -> WireRecords:
-    """``records`` as a :class:`WireRecords` carrying ``wire``."""
-    page = WireRecords(records)
-    page.wire = wire
-    return page
 
 
 _WIRE_FAILURES: tuple[type[BaseException], ...] = (*_fast_failures, RecursionError)

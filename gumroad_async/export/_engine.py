@@ -14,11 +14,10 @@ from typing import Any
 import attrs
 
 from gumroad_async._arguments import check_day, check_id, check_text, check_whole_number
-from gumroad_async._pagination import Page
+from gumroad_async._pagination import Page, WirePage, WireRecords
 from gumroad_async.client import GumroadClient
 from gumroad_async.errors import APITimeoutError, InvalidArgumentError, ServerError
 from gumroad_async.export._checkpoint import Checkpoint
-from gumroad_async.export._encode import with_wire
 from gumroad_async.export._sinks import Sink
 from gumroad_async.export._start import find_first_day
 from gumroad_async.export._windows import Window, split_days
@@ -102,24 +101,23 @@ class _Run:
         sink_state: Mapping[str, Any] = saved.get("sink") or {}
         return sink_state
 
-    async def deliver(self, window: Window, page: Page[Any]) -> None:
+    async def deliver(self, window: Window, page: Page[Any] | WirePage[Any]) -> None:
         """Write one page and move its window on, as one step under the writer lock."""
         async with self.lock:
             if self.sink_failed:
                 # Another worker's write failed and the run is ending with its error: wait
                 # to be cancelled rather than write (or fail) once more.
                 await asyncio.Future()
-            # The objects as sent travel with the records: a JSONL sink writes them as
-            # they came instead of walking each record back into a dict.
-            records = page.items if page.wire is None else with_wire(page.items, page.wire)
             try:
-                await self.sink.write(records)
+                # Records built lazily from the objects as sent: a JSONL sink writes those
+                # objects and never builds a record.
+                await self.sink.write(page.items)
             except BaseException:
                 self.sink_failed = True
                 raise
             window.cursor = page.next_page_key
             window.done = page.next_page_key is None
-            window.reached = _day_of(page.items[-1]) if page.items else window.reached
+            window.reached = _day_of(_last(page.items)) if page.items else window.reached
             self.records += len(page.items)
             self.pages += 1
             if time.monotonic() - self.last_commit >= self.commit_interval:
@@ -172,6 +170,10 @@ class _Run:
         return ExportResult(records=self.records, pages=self.pages,
                             seconds=time.monotonic() - self.started, resumed=resumed,
                             windows=len(self.windows))
+
+
+def _last(records: Sequence[Any]) -> Any:
+    return records.last() if isinstance(records, WireRecords) else records[-1]
 
 
 def _day_of(record: Any) -> date | None:
@@ -329,7 +331,7 @@ async def _walk_window(
     listing = client.sales.list(after=window.after, before=window.before,
                                 page_key=window.cursor, **filters)
     try:
-        async with aclosing(listing.pages()) as pages:
+        async with aclosing(listing.wire_pages()) as pages:
             async for page in pages:
                 await run.deliver(window, page)
     except (ServerError, APITimeoutError):
@@ -371,7 +373,8 @@ async def export_subscribers(
         for product, window in cursors.items():
             if window.done:
                 continue
-            pages = client.subscribers.list(product, email=email, page_key=window.cursor).pages()
+            pages = client.subscribers.list(
+                product, email=email, page_key=window.cursor).wire_pages()
             await _deliver_all(run, window, pages)
         await run.commit()
     except BaseException:
@@ -382,7 +385,9 @@ async def export_subscribers(
     return run.result(resumed)
 
 
-async def _deliver_all(run: _Run, window: Window, pages: AsyncGenerator[Page[Any], None]) -> None:
+async def _deliver_all(
+    run: _Run, window: Window, pages: AsyncGenerator[Page[Any] | WirePage[Any], None]
+) -> None:
     async with aclosing(pages) as walk:
         async for page in walk:
             await run.deliver(window, page)

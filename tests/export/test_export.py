@@ -13,6 +13,7 @@ import pytest
 
 from gumroad_async import GumroadClient
 from gumroad_async._converter import structure
+from gumroad_async._pagination import WireRecords
 from gumroad_async.export import (
     Checkpoint,
     CheckpointError,
@@ -187,6 +188,25 @@ async def test_jsonl_lines_are_the_objects_as_sent(
     assert "product_rating" in row and row["product_rating"] is None
     (sale,) = await client.sales.list(after="2024-05-01", before="2024-06-01").to_list()
     assert structure(row, Sale) == sale
+
+
+async def test_a_jsonl_export_builds_no_record(
+    fake: FakeGumroad, client: GumroadClient, tmp_path: Path
+) -> None:
+    fake.seed(4, sales=45, start=date(2024, 1, 1), end=date(2024, 2, 1))
+
+    pages: list[Any] = []
+
+    class Watching(JSONLSink):
+        async def write(self, records: Sequence[Any]) -> None:
+            await super().write(records)
+            pages.append(records)
+
+    out = tmp_path / "s.jsonl"
+    await export_sales(client, Watching(out), after="2024-01-01", before="2024-02-01")
+    # Each page reached the sink as the objects sent, its records never built.
+    assert pages and all(isinstance(p, WireRecords) and p._records is None for p in pages)
+    assert sorted(row["id"] for row in read_jsonl(out)) == sorted(all_ids(fake))
 
 
 async def test_csv_round_trip(fake: FakeGumroad, client: GumroadClient, tmp_path: Path) -> None:
