@@ -148,8 +148,14 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the fast extra
     _fast_line: Callable[[Any], bytes] = _stdlib_line
     _fast_failures: tuple[type[BaseException], ...] = (ValueError,)
+    _strict_dumps: Callable[[Any], bytes] | None = None
 else:
     _APPEND = orjson.OPT_APPEND_NEWLINE
+    _STRICT = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+               | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+    def _strict_dumps(value: Any) -> bytes:
+        return orjson.dumps(value, option=_STRICT)
 
     def _fast_line(value: Any) -> bytes:
         return orjson.dumps(value, option=_APPEND)
@@ -250,6 +256,28 @@ def _json_text(plain: Any) -> str:
         return _stdlib_line(plain)[:-1].decode()
 
 
+def _dict_cell(value: dict[Any, Any]) -> str:
+    """A dict (``variants``, ``custom_fields``) as JSON in one call when it holds only JSON
+    values, as decoded ones do; anything orjson would write otherwise than the generic
+    rules (times, records, subclasses, integers beyond 64 bits) goes to ``_cell``."""
+    if _strict_dumps is not None:
+        try:
+            return _strict_dumps(value).decode()
+        except _fast_failures:
+            pass
+    text: str = _cell(value)
+    return text
+
+
+def _is_mapping_type(tp: Any) -> bool:
+    if isinstance(tp, str):
+        return False
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        tp = members[0] if len(members) == 1 else None
+    return typing.get_origin(tp) in (dict, Mapping)
+
+
 def _single_type(tp: Any) -> Any:
     """The one type of ``X`` or ``X | None`` (resolved annotations); else ``None``."""
     if isinstance(tp, str):
@@ -302,7 +330,8 @@ def csv_row_function(cls: type, columns: Sequence[str]) -> _CSVRow | None:
     cells = []
     namespace: dict[str, Any] = {"_every": operator.attrgetter(*columns), "_plain": _CSV_PLAIN,
                                  "_bool": bool, "_datetime": datetime, "_cell": _cell,
-                                 "_json_text": _json_text}
+                                 "_json_text": _json_text, "_dict": dict,
+                                 "_dict_cell": _dict_cell}
     for i, column in enumerate(columns):
         tp = fields[column].type
         v = f"v{i}"
@@ -320,6 +349,9 @@ def csv_row_function(cls: type, columns: Sequence[str]) -> _CSVRow | None:
             namespace[f"_R{i}"], namespace[f"_d{i}"] = nested, wire_dict_function(nested)
             cells.append(f"{v} if {v} is None else (_json_text(_d{i}({v})) "
                          f"if {v}.__class__ is _R{i} else _cell({v}))")
+        elif _is_mapping_type(tp):
+            cells.append(f"{v} if {v} is None else (_dict_cell({v}) "
+                         f"if {v}.__class__ is _dict else _cell({v}))")
         else:
             cells.append(f"{v} if {v} is None else _cell({v})")
     names = ", ".join(f"v{i}" for i in range(len(columns)))
