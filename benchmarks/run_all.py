@@ -17,7 +17,9 @@ SCRIPTS = [
     "streaming.py",
     "memory.py",
     "export_throughput.py",
+    "single_calls.py",
     "windowed_export.py",
+    "cli_export.py",
     "rate_limited_export.py",
 ]
 

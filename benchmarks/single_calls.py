@@ -201,6 +201,7 @@ def profile(target: Target, name: str, calls: int) -> None:
     asyncio.run(_sdk_serial(target, name, calls))
     profiler.disable()
     pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+    pstats.Stats(profiler).sort_stats("cumtime").print_stats("gumroad_async", 20)
 
 
 def main() -> None:

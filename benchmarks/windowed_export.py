@@ -3,7 +3,7 @@
 Same fake account (its own process), same run: the speed-up and whether both saw exactly
 the same set of sale ids. Target: at least 10x.
 
-    python benchmarks/windowed_export.py [--sales 20000] [--latency-ms 20] [--concurrency 16]
+    python benchmarks/windowed_export.py [--sales 20000] [--latency-ms 20] [--concurrency 32]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import TOKEN, Stopwatch, fake_server_process
 
 from gumroad_async import GumroadClient
-from gumroad_async.export import export_sales
+from gumroad_async.export import DEFAULT_EXPORT_CONCURRENCY, export_sales
 
 WINDOW = {"after": "2023-01-01", "before": "2025-01-01"}
 
@@ -59,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sales", type=int, default=20_000)
     parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_EXPORT_CONCURRENCY)
     args = parser.parse_args()
     with fake_server_process("--sales", str(args.sales), "--latency-ms",
                              str(args.latency_ms)) as url:

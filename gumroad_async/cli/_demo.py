@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from gumroad_async.client import GumroadClient
-from gumroad_async.export import JSONLSink, export_sales
+from gumroad_async.export import DEFAULT_EXPORT_CONCURRENCY, JSONLSink, export_sales
 from gumroad_async.testing import FakeGumroad
 
 #: Sales the serial comparison really walks; its time for all of them is extrapolated.
@@ -22,7 +22,8 @@ SERIAL_SAMPLE = 2_000
 @click.option("--sales", default=20_000, show_default=True, help="Sales in the fake account.")
 @click.option("--latency-ms", default=20.0, show_default=True,
               help="Delay of every answer, like a real network.")
-@click.option("--concurrency", default=32, show_default=True, type=click.IntRange(1, 64),
+@click.option("--concurrency", default=DEFAULT_EXPORT_CONCURRENCY, show_default=True,
+              type=click.IntRange(1, 64),
               help="Day windows walked at once.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the export (default: a temporary file).")

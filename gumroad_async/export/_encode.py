@@ -9,6 +9,17 @@ else goes through the same generic rules as ``to_wire_dict``. The result is equa
 ``to_wire_dict(record)`` for every record (``tests/export/test_encode.py`` checks it on
 every documented example and on random inputs).
 
+An export (``export_sales``, ``export_subscribers``) writes JSON lines from the objects the
+server sent rather than from the typed records: its pages are ``WireRecords`` (see
+``_pagination``), which carry those objects and build records only if a sink reads them,
+and :func:`encode_wire_jsonl` writes each object as it came (one ``orjson`` call per
+record; no record is built or walked). That line is the better export, not only the
+cheaper one: it keeps every field, unknown ones and nulls included, with the server's own
+spelling (no lenient conversion: a count sent as ``"3"`` stays ``"3"``, a date sent with a
+time keeps it), and structuring it again gives the same record as the stream
+(``tests/export/test_encode.py`` checks both). Records written by hand go through
+``wire_dict`` as before.
+
 Encoding is all or nothing per page: a record that cannot be encoded (nested deeper than
 the JSON encoder allows, an integer orjson cannot hold, a lone surrogate) raises
 :class:`ExportEncodingError` naming the record's id, before any byte of the page is written.
@@ -20,6 +31,7 @@ import csv
 import io
 import json
 import operator
+import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
@@ -33,6 +45,7 @@ __all__ = [
     "ExportEncodingError",
     "csv_rows",
     "encode_jsonl",
+    "encode_wire_jsonl",
     "wire_dict",
     "wire_dict_function",
 ]
@@ -135,8 +148,14 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the fast extra
     _fast_line: Callable[[Any], bytes] = _stdlib_line
     _fast_failures: tuple[type[BaseException], ...] = (ValueError,)
+    _strict_dumps: Callable[[Any], bytes] | None = None
 else:
     _APPEND = orjson.OPT_APPEND_NEWLINE
+    _STRICT = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+               | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+    def _strict_dumps(value: Any) -> bytes:
+        return orjson.dumps(value, option=_STRICT)
 
     def _fast_line(value: Any) -> bytes:
         return orjson.dumps(value, option=_APPEND)
@@ -183,6 +202,38 @@ def encode_jsonl(records: Sequence[Any]) -> bytes:
     return b"".join(lines)
 
 
+_WIRE_FAILURES: tuple[type[BaseException], ...] = (*_fast_failures, RecursionError)
+
+
+def _wire_id(value: Mapping[str, Any]) -> object:
+    return value.get("id")
+
+
+def _wire_line(value: Mapping[str, Any]) -> bytes:
+    try:
+        return _fast_line(value)
+    except _fast_failures:
+        # orjson refuses some decoded values the standard library writes: an object nested
+        # deeper than 255 levels, an integer beyond 64 bits (decoded without orjson).
+        try:
+            return _stdlib_line(value)
+        except RecursionError:
+            raise ExportEncodingError(_wire_id(value), "nested too deeply to encode") from None
+        except (TypeError, ValueError) as exc:
+            raise ExportEncodingError(_wire_id(value), str(exc)) from None
+    except RecursionError:
+        raise ExportEncodingError(_wire_id(value), "nested too deeply to encode") from None
+
+
+def encode_wire_jsonl(objects: Sequence[Mapping[str, Any]]) -> bytes:
+    """One JSON line per decoded object, as it is; all or nothing."""
+    try:
+        return b"".join(map(_fast_line, objects))
+    except _WIRE_FAILURES:
+        # One of them needs the slow path, or cannot be written: find which.
+        return b"".join(map(_wire_line, objects))
+
+
 def _cell(value: Any) -> Any:
     """A CSV cell for a value that is not a plain ``str``/``int``/``float``/``None``."""
     if isinstance(value, bool):
@@ -194,11 +245,47 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str | int | float):
         return str(value)
     # Nested values (card, variants, custom fields) as JSON in one cell.
-    plain = _value(value)
+    return _json_text(_value(value))
+
+
+def _json_text(plain: Any) -> str:
+    """A JSON-ready value as compact JSON text."""
     try:
         return _fast_line(plain)[:-1].decode()
     except _fast_failures:
         return _stdlib_line(plain)[:-1].decode()
+
+
+def _dict_cell(value: dict[Any, Any]) -> str:
+    """A dict (``variants``, ``custom_fields``) as JSON in one call when it holds only JSON
+    values, as decoded ones do; anything orjson would write otherwise than the generic
+    rules (times, records, subclasses, integers beyond 64 bits) goes to ``_cell``."""
+    if _strict_dumps is not None:
+        try:
+            return _strict_dumps(value).decode()
+        except _fast_failures:
+            pass
+    text: str = _cell(value)
+    return text
+
+
+def _is_mapping_type(tp: Any) -> bool:
+    if isinstance(tp, str):
+        return False
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        tp = members[0] if len(members) == 1 else None
+    return typing.get_origin(tp) in (dict, Mapping)
+
+
+def _single_type(tp: Any) -> Any:
+    """The one type of ``X`` or ``X | None`` (resolved annotations); else ``None``."""
+    if isinstance(tp, str):
+        return None
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        return members[0] if len(members) == 1 and isinstance(members[0], type) else None
+    return tp if isinstance(tp, type) else None
 
 
 def _getter(columns: Sequence[str]) -> Callable[[Any], Sequence[Any]]:
@@ -217,13 +304,82 @@ def _getter(columns: Sequence[str]) -> Callable[[Any], Sequence[Any]]:
     return values
 
 
+def _is_bool_type(tp: Any) -> bool:
+    if isinstance(tp, str):
+        return tp.replace(" ", "") in {"bool", "bool|None"}
+    args = set(typing.get_args(tp)) - {type(None)} if typing.get_origin(tp) else {tp}
+    return args == {bool}
+
+
+_CSVRow = Callable[[Any], list[Any]]
+_csv_functions: dict[tuple[type, tuple[str, ...]], _CSVRow | None] = {}
+
+
+def csv_row_function(cls: type, columns: Sequence[str]) -> _CSVRow | None:
+    """The ``record -> row`` of an attrs class for ``columns``, generated once: one inline
+    test per cell, chosen from the field's declared type (a plain value is taken as it is,
+    a bool spelt without a call), and ``_cell`` only for what is left (times, nested
+    values, a value of another type). ``None`` if a column is not a field of ``cls``."""
+    key = (cls, tuple(columns))
+    if key in _csv_functions:
+        return _csv_functions[key]
+    fields = attrs.fields_dict(cls) if attrs.has(cls) else {}
+    if not columns or any(c not in fields or not c.isidentifier() for c in columns):
+        _csv_functions[key] = None
+        return None
+    cells = []
+    namespace: dict[str, Any] = {"_every": operator.attrgetter(*columns), "_plain": _CSV_PLAIN,
+                                 "_bool": bool, "_datetime": datetime, "_cell": _cell,
+                                 "_json_text": _json_text, "_dict": dict,
+                                 "_dict_cell": _dict_cell}
+    for i, column in enumerate(columns):
+        tp = fields[column].type
+        v = f"v{i}"
+        if _is_plain_type(tp) and not _is_bool_type(tp):
+            cells.append(f"{v} if {v}.__class__ in _plain else _cell({v})")
+        elif _is_bool_type(tp):
+            cells.append(f"{v} if {v} is None else (('true' if {v} else 'false') "
+                         f"if {v}.__class__ is _bool else _cell({v}))")
+        elif _single_type(tp) is datetime:
+            cells.append(f"{v} if {v} is None else ({v}.isoformat().replace('+00:00', 'Z') "
+                         f"if {v}.__class__ is _datetime else _cell({v}))")
+        elif (nested := _single_type(tp)) is not None and attrs.has(nested):
+            # A nested record (card, affiliate...): its dict straight from its own
+            # generated function, as JSON.
+            namespace[f"_R{i}"], namespace[f"_d{i}"] = nested, wire_dict_function(nested)
+            cells.append(f"{v} if {v} is None else (_json_text(_d{i}({v})) "
+                         f"if {v}.__class__ is _R{i} else _cell({v}))")
+        elif _is_mapping_type(tp):
+            cells.append(f"{v} if {v} is None else (_dict_cell({v}) "
+                         f"if {v}.__class__ is _dict else _cell({v}))")
+        else:
+            cells.append(f"{v} if {v} is None else _cell({v})")
+    names = ", ".join(f"v{i}" for i in range(len(columns)))
+    source = "\n".join([
+        "def row(record):",
+        f"    ({names},) = _every(record)" if len(columns) > 1 else f"    {names} = _every(record)",
+        f"    return [{', '.join(cells)}]",
+    ])
+    exec(compile(source, f"<gumroad_async CSV row {cls.__qualname__}>", "exec"), namespace)
+    function: _CSVRow = namespace["row"]
+    _csv_functions[key] = function
+    return function
+
+
+def _generic_row(values: Callable[[Any], Sequence[Any]]) -> _CSVRow:
+    return lambda record: [v if v.__class__ in _CSV_PLAIN else _cell(v) for v in values(record)]
+
+
 def csv_rows(records: Sequence[Any], columns: Sequence[str]) -> bytes:
     """CSV rows of ``columns`` (missing attributes empty), all or nothing."""
-    values = _getter(columns)
+    generic = _generic_row(_getter(columns))
+    cls = type(records[0]) if records else None
+    fast = csv_row_function(cls, columns) if cls is not None else None
     rows = []
     for record in records:
         try:
-            rows.append([v if v.__class__ in _CSV_PLAIN else _cell(v) for v in values(record)])
+            rows.append(fast(record) if fast is not None and type(record) is cls
+                        else generic(record))
         except RecursionError:
             raise ExportEncodingError(_record_id(record), "nested too deeply to encode") from None
         except (TypeError, ValueError) as exc:

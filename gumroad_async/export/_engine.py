@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from gumroad_async._arguments import check_day, check_id, check_text, check_whole_number
-from gumroad_async._pagination import Page
+from gumroad_async._pagination import Page, WirePage, WireRecords
 from gumroad_async.client import GumroadClient
 from gumroad_async.errors import APITimeoutError, InvalidArgumentError, ServerError
 from gumroad_async.export._checkpoint import Checkpoint
@@ -24,8 +24,9 @@ from gumroad_async.export._windows import Window, split_days
 
 __all__ = ["ExportProgress", "ExportResult", "export_sales", "export_subscribers"]
 
-#: Windows walked at once by default (each one is a serial cursor walk).
-DEFAULT_EXPORT_CONCURRENCY = 16
+#: Windows walked at once by default (each one is a serial cursor walk): 32 keeps a
+#: 20 ms service 12x faster than a serial walk and a 100 ms one 17x (README, Benchmarks).
+DEFAULT_EXPORT_CONCURRENCY = 32
 #: Windows to start with, per unit of concurrency; idle workers split more as needed.
 WINDOWS_PER_WORKER = 4
 #: Seconds between checkpoints (each one syncs the sink and the checkpoint file).
@@ -100,7 +101,7 @@ class _Run:
         sink_state: Mapping[str, Any] = saved.get("sink") or {}
         return sink_state
 
-    async def deliver(self, window: Window, page: Page[Any]) -> None:
+    async def deliver(self, window: Window, page: Page[Any] | WirePage[Any]) -> None:
         """Write one page and move its window on, as one step under the writer lock."""
         async with self.lock:
             if self.sink_failed:
@@ -108,13 +109,15 @@ class _Run:
                 # to be cancelled rather than write (or fail) once more.
                 await asyncio.Future()
             try:
+                # Records built lazily from the objects as sent: a JSONL sink writes those
+                # objects and never builds a record.
                 await self.sink.write(page.items)
             except BaseException:
                 self.sink_failed = True
                 raise
             window.cursor = page.next_page_key
             window.done = page.next_page_key is None
-            window.reached = _day_of(page.items[-1]) if page.items else window.reached
+            window.reached = _day_of(_last(page.items)) if page.items else window.reached
             self.records += len(page.items)
             self.pages += 1
             if time.monotonic() - self.last_commit >= self.commit_interval:
@@ -167,6 +170,10 @@ class _Run:
         return ExportResult(records=self.records, pages=self.pages,
                             seconds=time.monotonic() - self.started, resumed=resumed,
                             windows=len(self.windows))
+
+
+def _last(records: Sequence[Any]) -> Any:
+    return records.last() if isinstance(records, WireRecords) else records[-1]
 
 
 def _day_of(record: Any) -> date | None:
@@ -324,7 +331,7 @@ async def _walk_window(
     listing = client.sales.list(after=window.after, before=window.before,
                                 page_key=window.cursor, **filters)
     try:
-        async with aclosing(listing.pages()) as pages:
+        async with aclosing(listing.wire_pages()) as pages:
             async for page in pages:
                 await run.deliver(window, page)
     except (ServerError, APITimeoutError):
@@ -366,7 +373,8 @@ async def export_subscribers(
         for product, window in cursors.items():
             if window.done:
                 continue
-            pages = client.subscribers.list(product, email=email, page_key=window.cursor).pages()
+            pages = client.subscribers.list(
+                product, email=email, page_key=window.cursor).wire_pages()
             await _deliver_all(run, window, pages)
         await run.commit()
     except BaseException:
@@ -377,7 +385,9 @@ async def export_subscribers(
     return run.result(resumed)
 
 
-async def _deliver_all(run: _Run, window: Window, pages: AsyncGenerator[Page[Any], None]) -> None:
+async def _deliver_all(
+    run: _Run, window: Window, pages: AsyncGenerator[Page[Any] | WirePage[Any], None]
+) -> None:
     async with aclosing(pages) as walk:
         async for page in walk:
             await run.deliver(window, page)

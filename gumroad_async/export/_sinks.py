@@ -28,7 +28,7 @@ from typing import IO, Any, Protocol, runtime_checkable
 import attrs
 
 from gumroad_async.export._checkpoint import CheckpointError, CheckpointMismatchError
-from gumroad_async.export._encode import csv_rows, encode_jsonl
+from gumroad_async.export._encode import csv_rows, encode_jsonl, encode_wire_jsonl
 from gumroad_async.records import Sale
 
 __all__ = ["CSVSink", "JSONLSink", "Sink", "StdoutSink"]
@@ -164,13 +164,24 @@ class _FileSink:
             # file back to its checkpoint anyway.
 
 
+def _jsonl(records: Sequence[Any]) -> bytes:
+    # An export's pages carry the objects the server sent: written as they came.
+    wire = getattr(records, "wire", None)
+    return encode_jsonl(records) if wire is None else encode_wire_jsonl(wire)
+
+
 class JSONLSink(_FileSink):
-    """One JSON object per line, with every field the API sent (unknown ones too)."""
+    """One JSON object per line, with every field the API sent (unknown ones too).
+
+    In an export each line is the record's object exactly as the server sent it (nulls and
+    the server's spelling of values included); records passed to ``write`` by hand are
+    written from their fields, absent ones left out.
+    """
 
     format = "jsonl"
 
     def _encode(self, records: Sequence[Any]) -> bytes:
-        return encode_jsonl(records)
+        return _jsonl(records)
 
 
 class CSVSink(_FileSink):
@@ -220,7 +231,7 @@ class StdoutSink:
 
     async def write(self, records: Sequence[Any]) -> None:
         if self._stream is not None and records:
-            self._stream.write(encode_jsonl(records))
+            self._stream.write(_jsonl(records))
 
     async def commit(self) -> Mapping[str, Any] | None:
         if self._stream is not None:

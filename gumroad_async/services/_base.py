@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from gumroad_async._converter import record_structurer, structure
-from gumroad_async._pagination import Listing, Page
+from gumroad_async._pagination import Listing, Page, WirePage, WireRecords, page_objects
 from gumroad_async._transport import Transport
 from gumroad_async.errors import APIError
 
@@ -28,20 +28,15 @@ def _record_of(payload: dict[str, Any], key: str, cls: type[T]) -> T:
 
 
 def _page_of(payload: dict[str, Any], key: str, cls: type[T]) -> Page[T]:
-    raw = payload.get(key)
-    if raw is None:
-        raw = []
-    if not isinstance(raw, list):
-        raise APIError(f"The answer has no {key!r} list.", status=200, body=payload)
-    # One pass in C: records are always true, and an entry that is not an object is None.
-    items: tuple[T, ...] = tuple(filter(None, map(record_structurer(cls), raw)))
-    if len(items) != len(raw):
-        for value in raw:
-            if not isinstance(value, dict):
-                # Not an object at all: nothing to read. Logged rather than dropped silently.
-                logger.warning("skipping a %s entry that is not an object: %r", key, value)
-    cursor = payload.get("next_page_key")
-    return Page(items=items, next_page_key=str(cursor) if cursor else None)
+    objects, cursor = page_objects(payload, key)
+    # One pass in C: every object makes a record (always true).
+    items: tuple[T, ...] = tuple(filter(None, map(record_structurer(cls), objects)))
+    return Page(items=items, next_page_key=cursor)
+
+
+def _wire_page_of(payload: dict[str, Any], key: str, cls: type[T]) -> WirePage[T]:
+    objects, cursor = page_objects(payload, key)
+    return WirePage(items=WireRecords(objects, record_structurer(cls)), next_page_key=cursor)
 
 
 class Service:
@@ -113,4 +108,9 @@ class Service:
             payload = await transport.request("GET", path, params=query, scope=scope)
             return _page_of(payload, key, cls)
 
-        return Listing(fetch_page, page_key=page_key)
+        async def fetch_wire_page(cursor: str | None) -> WirePage[T]:
+            query = filters if cursor is None else {**filters, "page_key": cursor}
+            payload = await transport.request("GET", path, params=query, scope=scope)
+            return _wire_page_of(payload, key, cls)
+
+        return Listing(fetch_page, page_key=page_key, fetch_wire_page=fetch_wire_page)

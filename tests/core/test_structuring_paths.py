@@ -39,6 +39,8 @@ from gumroad_async import (
     VariantCategory,
     _converter,
 )
+from gumroad_async._converter import record_structurer, structure
+from gumroad_async._pagination import WireRecords, page_objects
 
 RECORDS: list[type[Any]] = [
     Affiliate, Card, CustomField, License, LicensePurchase, OfferCode, Product, ProductVariant,
@@ -158,3 +160,26 @@ def test_fast_paths_agree_on_every_documented_example() -> None:
         assert_same(cls, data)
         # The same object with its keys in reverse order: another shape, same record.
         assert_same(cls, dict(reversed(list(data.items()))))
+
+
+# -- the export engine's lazy pages --------------------------------------------------
+
+
+def test_wire_records_build_the_records_the_eager_page_builds() -> None:
+    objects = [{"id": f"s{i}", "price": str(i), "created_at": "2024-05-05T05:05:05Z"}
+               for i in range(5)]
+    lazy = WireRecords(objects, record_structurer(Sale))
+    # The last record alone, without building the others.
+    assert lazy.last() == structure(objects[-1], Sale) and lazy._records is None
+    assert len(lazy) == 5 and lazy.wire is objects and lazy._records is None
+    eager = tuple(structure(o, Sale) for o in objects)
+    assert tuple(lazy) == eager and lazy[1] == eager[1] and lazy[1:3] == eager[1:3]
+    assert lazy.last() is lazy[-1]  # built once, then kept
+    assert WireRecords([], record_structurer(Sale)).last() is None
+
+
+def test_page_objects_skip_what_is_not_an_object() -> None:
+    objects, cursor = page_objects({"sales": [{"id": "a"}, 3, None, {"id": "b"}],
+                                    "next_page_key": 7}, "sales")
+    assert objects == [{"id": "a"}, {"id": "b"}] and cursor == "7"
+    assert page_objects({}, "sales") == ([], None)

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from gumroad_async import GumroadClient
+from gumroad_async._converter import structure
+from gumroad_async._pagination import WireRecords
 from gumroad_async.export import (
     Checkpoint,
     CheckpointError,
@@ -92,8 +94,18 @@ async def test_finds_where_sales_begin(fake: FakeGumroad, client: GumroadClient)
     fake.add_sale(created_at="2024-01-01T10:00:00Z")
     assert await find_first_day(client, date(2025, 1, 1), {}) == date(2019, 3, 15)
     probes = [r for r in fake.requests if r.path == "/v2/sales"]
-    assert len(probes) <= 15
+    assert len(probes) <= 1 + 5 * 7  # five rounds of seven probes sent at once
     assert await find_first_day(client, date(2019, 3, 15), {}) is None
+
+
+@pytest.mark.parametrize("first", ["2011-04-01", "2011-04-02", "2017-08-09", "2024-12-30",
+                                   "2024-12-31"])
+async def test_the_search_lands_on_the_first_day_wherever_it_is(
+    fake: FakeGumroad, client: GumroadClient, first: str
+) -> None:
+    fake.add_sale(created_at=f"{first}T23:59:59Z")
+    fake.add_sale(created_at="2024-12-31T00:00:00Z")
+    assert await find_first_day(client, date(2025, 1, 1), {}) == date.fromisoformat(first)
 
 
 async def test_empty_account(fake: FakeGumroad, client: GumroadClient) -> None:
@@ -170,6 +182,41 @@ async def test_jsonl_round_trip_keeps_every_field(
     assert row["brand_new_field"] == {"a": 1} and row["variants"] == {"Size": "L"}
     assert row["price"] == 1234 and row["created_at"] == original["created_at"]
     assert {k for k, v in original.items() if v is not None} <= set(row)
+
+
+async def test_jsonl_lines_are_the_objects_as_sent(
+    fake: FakeGumroad, client: GumroadClient, tmp_path: Path
+) -> None:
+    # Values the typed record converts ("3" -> 3, "false" -> False) or drops (null) are
+    # written as the server sent them; read back, they make the records the stream makes.
+    fake.add_sale(created_at="2024-05-05T05:05:05Z", quantity="3", refunded="false",
+                  product_rating=None)
+    out = tmp_path / "s.jsonl"
+    await export_sales(client, JSONLSink(out), after="2024-05-01", before="2024-06-01")
+    (row,) = read_jsonl(out)
+    assert row["quantity"] == "3" and row["refunded"] == "false"
+    assert "product_rating" in row and row["product_rating"] is None
+    (sale,) = await client.sales.list(after="2024-05-01", before="2024-06-01").to_list()
+    assert structure(row, Sale) == sale
+
+
+async def test_a_jsonl_export_builds_no_record(
+    fake: FakeGumroad, client: GumroadClient, tmp_path: Path
+) -> None:
+    fake.seed(4, sales=45, start=date(2024, 1, 1), end=date(2024, 2, 1))
+
+    pages: list[Any] = []
+
+    class Watching(JSONLSink):
+        async def write(self, records: Sequence[Any]) -> None:
+            await super().write(records)
+            pages.append(records)
+
+    out = tmp_path / "s.jsonl"
+    await export_sales(client, Watching(out), after="2024-01-01", before="2024-02-01")
+    # Each page reached the sink as the objects sent, its records never built.
+    assert pages and all(isinstance(p, WireRecords) and p._records is None for p in pages)
+    assert sorted(row["id"] for row in read_jsonl(out)) == sorted(all_ids(fake))
 
 
 async def test_csv_round_trip(fake: FakeGumroad, client: GumroadClient, tmp_path: Path) -> None:
