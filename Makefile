@@ -11,11 +11,11 @@ $(BIN)/python:
 
 # Stamps re-install when pyproject.toml changes.
 $(VENV)/.cli-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[cli,fast]'
+	$(BIN)/python -m pip install --quiet -e '.[cli,fast,db]'
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,cli,fast]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cli,fast,db]'
 	touch $@ $(VENV)/.cli-installed
 
 demo: $(VENV)/.cli-installed

@@ -28,15 +28,19 @@ SERIAL_SAMPLE = 2_000
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the export (default: a temporary file).")
 @click.option("--skip-serial", is_flag=True, help="Leave out the (slow) serial comparison.")
+@click.option("--sync/--no-sync", default=True, show_default=True,
+              help="Then mirror the account into SQLite and re-sync it (needs the db extra).")
 def command(
-    sales: int, latency_ms: float, concurrency: int, out: Path | None, skip_serial: bool
+    sales: int, latency_ms: float, concurrency: int, out: Path | None, skip_serial: bool,
+    sync: bool,
 ) -> None:
     """Export a seeded fake account two ways and print the figures side by side."""
-    asyncio.run(_demo(sales, latency_ms / 1000, concurrency, out, skip_serial))
+    asyncio.run(_demo(sales, latency_ms / 1000, concurrency, out, skip_serial, sync))
 
 
 async def _demo(
-    sales: int, latency: float, concurrency: int, out: Path | None, skip_serial: bool
+    sales: int, latency: float, concurrency: int, out: Path | None, skip_serial: bool,
+    sync: bool,
 ) -> None:
     fake = FakeGumroad(latency=latency)
     fake.seed(1, products=5, sales=sales, start=date(2023, 1, 1), end=date(2025, 1, 1))
@@ -67,6 +71,12 @@ async def _demo(
                     break
             seconds = (time.perf_counter() - started) * result.records / max(count, 1)
             rows.append(("serial walk (est.)", result.records, seconds))
+        _print_table(rows)
+        if sync:
+            await _sync_step(gumroad)
+
+
+def _print_table(rows: list[tuple[str, int, float]]) -> None:
     click.echo("")
     click.echo(f"{'':18}{'records':>10}{'seconds':>10}{'records/s':>12}")
     for name, count, seconds in rows:
@@ -74,3 +84,16 @@ async def _demo(
     if len(rows) == 2:
         click.echo(f"speed-up: {rows[1][2] / rows[0][2]:.1f}x (the serial time is extrapolated "
                    f"from {SERIAL_SAMPLE:,} sales)")
+
+
+async def _sync_step(gumroad: GumroadClient) -> None:
+    """Mirror the same account into SQLite, refund a sale, re-sync (needs the db extra)."""
+    try:
+        from gumroad_async.cli._sync import demo_sync
+    except ModuleNotFoundError as exc:
+        click.echo(f"\n(database mirror step skipped: {exc.name} is not installed; "
+                   f"pip install 'gumroad-async[db]')")
+        return
+    click.echo("\nDatabase mirror (gumroad-async sync sales), into a temporary SQLite file:")
+    with tempfile.TemporaryDirectory() as scratch:
+        await demo_sync(gumroad, f"sqlite:///{scratch}/gumroad.db")
