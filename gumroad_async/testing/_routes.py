@@ -92,6 +92,8 @@ def _not_found(kind: str) -> Answer:
 
 # -- user and products --------------------------------------------------------------------
 def get_user(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
+    if "is_ifttt" in args:  # UsersController#show: any value, even "false", is truthy
+        return ok(data=state.user_json(state.caller.scopes, ifttt=True))
     return ok(user=state.user_json(state.caller.scopes))
 
 

@@ -34,6 +34,32 @@ _EMAIL_SCOPES = frozenset({"edit_products", "view_sales", "revenue_share", "iftt
                            "view_profile", "account"})
 
 
+#: Keys of ``Link#as_json_for_api`` shown only to a token with ``view_sales``.
+_SALES_FIGURES = frozenset({"sales_count", "sales_usd_cents", "custom_delivery_url"})
+#: ``Link#custom_field_descriptors`` (``app/models/link.rb:976``).
+_FIELD_DESCRIPTOR = ("id", "type", "name", "required", "collect_per_product")
+#: ``config/currencies.json`` ``min_price``, for the currencies the fake knows by name.
+_MIN_PRICE = {"usd": 99, "gbp": 59, "eur": 79, "jpy": 99, "inr": 7300}
+
+
+def _ppp_prices(price_cents: int, factors: dict[str, float], currency: str) -> dict[str, int]:
+    """``Link#compute_ppp_prices``: each country's factor times the price, not below the
+    currency's minimum; a free price stays 0."""
+    least = _MIN_PRICE.get(currency, 99)
+    # Ruby's Float#round rounds halves away from zero (Python's round would go to even).
+    return {country: 0 if price_cents == 0 else int(max(factor * price_cents, least) + 0.5)
+            for country, factor in factors.items()}
+
+
+def _ruby_time(value: datetime | str) -> str:
+    """``Time#to_s`` in UTC, as ``release_at.to_s`` writes it: ``2025-01-05 19:38:56 UTC``."""
+    return datetime.fromtimestamp(_epoch(value), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _ruby_epoch(value: str) -> int:
+    return _epoch(value.replace(" UTC", "Z").replace(" ", "T", 1))
+
+
 class Caller(NamedTuple):
     """Who makes the request being answered: its token's scopes and OAuth application."""
 
@@ -74,7 +100,6 @@ class FakeState:
             "id": "1234567890123",
             "user_id": "G_-mnBf9b1j9A7a4ub4nFQ==",
             "url": "https://fake-seller.gumroad.com",
-            "links": [],
             "profile_url": "https://public-files.gumroad.com/fake-avatar.png",
             "email": "seller@example.com",
             "display_name": "Fake Seller",
@@ -101,14 +126,20 @@ class FakeState:
         #: Refresh token -> the grant it renews (access token, client, scopes).
         self.refresh_tokens: dict[str, dict[str, Any]] = {}
         self._deep_pages: deque[float] = deque()
+        #: Product id -> country -> purchasing power parity factor (PPP enabled).
+        self.ppp_factors: dict[str, dict[str, float]] = {}
         #: Product id -> its SKUs (``_default`` marks the product's default SKU).
         self.skus: dict[str, list[dict[str, Any]]] = {}
 
     # -- user -------------------------------------------------------------------------
-    def user_json(self, scopes: frozenset[str]) -> dict[str, Any]:
+    def user_json(self, scopes: frozenset[str], *, ifttt: bool = False) -> dict[str, Any]:
         """``User::AsJson``: the e-mail (and a few more) only with a scope beyond
-        ``view_public``; ``display_name`` only with ``view_profile``; nil left out then."""
-        user = self.user
+        ``view_public``; ``display_name`` only with ``view_profile``; nil left out then.
+        ``ifttt``: ``UsersController#show`` first gives a blank name the e-mail."""
+        user = dict(self.user)
+        user.setdefault("links", self.user_links())
+        if ifttt and not user.get("name"):
+            user["name"] = user.get("email")
         if scopes & _EMAIL_SCOPES:
             shown = {k: user.get(k) for k in ("name", "bio", "twitter_handle", "currency_type",
                                               "id", "user_id", "url", "links", "profile_url",
@@ -120,6 +151,13 @@ class FakeState:
         if scopes & {"view_profile", "account"}:
             shown["display_name"] = user.get("display_name")
         return shown
+
+    def user_links(self) -> list[str] | None:
+        """``links.presence && links.alive.map(&:general_permalink)``: nil without products."""
+        if not self.products:
+            return None
+        permalinks = {pid: link for link, pid in self.permalinks.items()}
+        return [p.get("custom_permalink") or permalinks[pid] for pid, p in self.products.items()]
 
     def throttle_deep_pages(self, now: float) -> bool:
         """Rack::Attack's one v2 throttle: ``page`` > 10 on sales, 10 requests a second."""
@@ -139,6 +177,12 @@ class FakeState:
         if fields.pop("is_physical", False):
             self.physical_products.add(product_id)
         permalink = fields.pop("permalink", None) or _permalink(product_id, self.permalinks)
+        factors = fields.pop("ppp_factors", None)
+        if factors:
+            self.ppp_factors[product_id] = dict(factors)
+        if fields.get("release_at") is not None:  # a preorder (``preorder_link``)
+            fields["release_at"] = _ruby_time(fields["release_at"])
+            fields["is_preorder"] = True
         product: dict[str, Any] = {
             "id": product_id,
             "name": name,
@@ -182,10 +226,50 @@ class FakeState:
         return found
 
     def product_json(self, product: dict[str, Any], scopes: frozenset[str]) -> dict[str, Any]:
-        """``Link#as_json_for_api``: sales figures only for a token with ``view_sales``."""
+        """``Link#as_json_for_api`` (``app/models/link.rb:1353``): every key, nil kept; the
+        product's custom fields and variant categories as they stand; preorder keys for a
+        preorder, PPP prices with PPP factors, sales figures only with ``view_sales``."""
+        shown = {k: v for k, v in product.items() if k not in _SALES_FIGURES}
+        pid = product["id"]
+        fields = self.custom_fields.get(pid)
+        if fields:  # custom_field_descriptors: no `global`, no `products`
+            shown["custom_fields"] = [{k: f[k] for k in _FIELD_DESCRIPTOR} for f in fields]
+        factors = self.ppp_factors.get(pid)
+        price = product.get("price") or 0
+        currency = str(product.get("currency") or "usd")
+        categories = [c for c in self.variant_categories.values() if c["_product_id"] == pid]
+        if categories:
+            shown["variants"] = [
+                {"title": c["title"], "options": [
+                    self._variant_option(v, price, currency, factors)
+                    for v in self.variants.values() if v["_category_id"] == c["id"]]}
+                for c in categories
+            ]
+        if product.get("is_preorder"):
+            shown["is_in_preorder_state"] = _ruby_epoch(product["release_at"]) > time.time()
+        if factors:
+            shown["purchasing_power_parity_prices"] = _ppp_prices(price, factors, currency)
         if scopes & {"view_sales", "account"}:
-            return product
-        return {k: v for k, v in product.items() if k not in ("sales_count", "sales_usd_cents")}
+            shown["custom_delivery_url"] = None  # deprecated, always nil
+            shown["sales_count"] = product.get("sales_count", 0)
+            shown["sales_usd_cents"] = product.get("sales_usd_cents", 0)
+        return shown
+
+    @staticmethod
+    def _variant_option(variant: dict[str, Any], price: int, currency: str,
+                        factors: dict[str, float] | None) -> dict[str, Any]:
+        """One entry of a product's ``variants[].options`` (``link.rb:1380``)."""
+        difference = variant.get("price_difference_cents")
+        option: dict[str, Any] = {
+            "name": variant.get("name"), "price_difference": difference,
+            "is_pay_what_you_want": bool(variant.get("is_customizable_price")),
+            "recurrence_prices": None, "url": None,
+        }
+        if factors:
+            option["purchasing_power_parity_prices"] = (
+                None if difference is None
+                else _ppp_prices(difference + price, factors, currency))
+        return option
 
     def products_newest_first(self) -> list[dict[str, Any]]:
         """``LinksController#index``: every visible product, ``created_at desc``, no pages."""
