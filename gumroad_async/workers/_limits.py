@@ -8,12 +8,16 @@ request it sends with it:
 2. a concurrency slot: one of ``concurrency`` keys taken with ``SET NX PX`` through
    redis-py's ``Lock`` (its release checks ownership), leased so that a killed worker's
    slots come back by themselves;
-3. a pacing slot: each second is cut into as many slots as requests allowed per second,
-   and each slot admits one request (``limits``' fixed window on a per-slot key, one atomic
-   ``INCR`` in Redis); a request reserves the first free slot and waits for its time.
-   Requests go out evenly spaced instead of in bursts, so a server that counts per second
-   (or refills a token bucket) never sees more than its limit, even with a few
-   milliseconds of jitter between "allowed" and "arrived".
+3. a pacing slot: each second (aligned to the Unix epoch, as a server counting per
+   calendar second aligns its own) holds as many slots as the rate limit allows, spread
+   evenly over its first ``1 - RATE_GUARD`` seconds; each slot admits one request
+   (``limits``' fixed window on a per-slot key, one atomic ``INCR`` in Redis); a request
+   reserves the first free slot and waits for its time. Requests go out evenly spaced
+   instead of in bursts, and the guard at the end of each second absorbs the delay between
+   "allowed" and "arrived at the server" (a stalled event loop, a new connection): a
+   request sent up to ``RATE_GUARD`` late still lands in its own second. The whole limit
+   is used (20 of 20 per second, not 19), and any one-second span holds at most the
+   limit's slots, whatever the offset between our clock and the server's.
 
 Keys are named by a fingerprint of the token (a truncated SHA-256), never the token.
 """
@@ -37,11 +41,11 @@ from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
-__all__ = ["SharedTokenLimits", "TokenPolicy", "TokenSlot", "token_fingerprint"]
+__all__ = ["PacingGrid", "SharedTokenLimits", "TokenPolicy", "TokenSlot", "token_fingerprint"]
 
-#: Share of a token's rate limit kept unused (at least one request per second): it absorbs
-#: clock skew between machines and jitter between "allowed" and "arrived at the server".
-RATE_HEADROOM: Final = 0.02
+#: Seconds at the end of each pacing window in which no request is sent: a request that
+#: arrives up to this late still counts in its own second at the server.
+RATE_GUARD: Final = 0.1
 #: Seconds to wait after a 429 that came without ``Retry-After``.
 DEFAULT_BACKOFF: Final = 1.0
 #: Seconds ahead a request may reserve a pacing slot.
@@ -58,9 +62,46 @@ def token_fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
-def allowed_per_second(rate_limit: float) -> int:
-    """Requests per second the fleet sends for a token whose server limit is ``rate_limit``."""
-    return max(1, math.floor(rate_limit - max(1.0, rate_limit * RATE_HEADROOM)))
+@attrs.frozen
+class PacingGrid:
+    """Where a token's pacing slots fall in time.
+
+    Time is cut into windows of ``window`` seconds aligned to the Unix epoch; each holds
+    ``per_window`` slots, evenly spaced over its first ``window - guard`` seconds. Slot
+    ``n`` is the ``n % per_window``-th of window ``n // per_window``.
+    """
+
+    per_window: int
+    window: float
+    guard: float
+
+    @classmethod
+    def for_rate(cls, rate_limit: float, guard: float = RATE_GUARD) -> PacingGrid:
+        """The grid of a server limit of ``rate_limit`` requests per second: the whole limit
+        each second, or for a limit under one per second, one request per enough seconds."""
+        if rate_limit <= 0:
+            raise ValueError(f"rate_limit must be positive, not {rate_limit!r}")
+        window = 1.0 if rate_limit >= 1 else float(math.ceil(1 / rate_limit))
+        # The epsilon keeps 0.1 * 10 from flooring to 0.
+        per_window = max(1, math.floor(rate_limit * window + 1e-9))
+        return cls(per_window, window, min(guard, window / 2))
+
+    @property
+    def spacing(self) -> float:
+        return (self.window - self.guard) / self.per_window
+
+    def slot_at(self, moment: float) -> int:
+        """The slot under way at ``moment`` (the next window's first, inside the guard)."""
+        index = math.floor(moment / self.window)
+        position = math.floor((moment - index * self.window) / self.spacing)
+        if position >= self.per_window:
+            return (index + 1) * self.per_window
+        return index * self.per_window + position
+
+    def time_of(self, slot: int) -> float:
+        """The Unix time at which ``slot`` opens."""
+        index, position = divmod(slot, self.per_window)
+        return index * self.window + position * self.spacing
 
 
 @attrs.frozen
@@ -110,7 +151,7 @@ class SharedTokenLimits:
         slot = await self._take_slot(token_key, policy.concurrency)
         try:
             if policy.rate_limit is not None:
-                await self._take_rate(token_key, allowed_per_second(policy.rate_limit))
+                await self._take_rate(token_key, PacingGrid.for_rate(policy.rate_limit))
         except BaseException:
             await self.release(slot)
             raise
@@ -146,24 +187,28 @@ class SharedTokenLimits:
                     return TokenSlot(lock, base)
             await asyncio.sleep(SLOT_POLL * (1 + random.random()))
 
-    async def _take_rate(self, token_key: str, per_second: int) -> None:
+    async def _take_rate(self, token_key: str, grid: PacingGrid) -> None:
         """Reserve the first free pacing slot (at most two seconds ahead) and wait for it.
 
         Reserving instead of polling the current slot keeps waiters from all asking Redis
         at every slot; the hint remembers where this process last found slots taken, so a
         request usually costs one ``INCR``.
         """
+        # Slots are numbered per grid: fleets that disagree on a token's limit never
+        # share (and so never double-book) a slot number.
+        shape = f"{grid.per_window}/{grid.window:g}"
+        hint_key = f"{token_key}/{shape}"
         while True:
-            now = math.floor(time.time() * per_second)
-            horizon = now + RESERVE_AHEAD * per_second
-            slot = max(now, self._hints.get(token_key, 0))
+            now = time.time()
+            slot = max(grid.slot_at(now), self._hints.get(hint_key, 0))
+            horizon = grid.slot_at(now + RESERVE_AHEAD)
             while slot < horizon:
-                if await self._limiter.hit(_ONE_PER_SLOT, token_key, str(slot)):
-                    self._hints[token_key] = slot + 1
-                    wait = slot / per_second - time.time()
+                if await self._limiter.hit(_ONE_PER_SLOT, token_key, shape, str(slot)):
+                    self._hints[hint_key] = slot + 1
+                    wait = grid.time_of(slot) - time.time()
                     if wait > 0:
                         await asyncio.sleep(wait)
                     return
                 slot += 1
-            self._hints[token_key] = horizon
+            self._hints[hint_key] = horizon
             await asyncio.sleep(RESERVE_AHEAD / 2)
