@@ -190,27 +190,20 @@ async def _pg_writes(db_url: str) -> tuple[int, int]:
     return int(row["xact_commit"]), int(row["rows"])
 
 
-def _binding_rate(fake: FakeFigures) -> float:
-    """Requests per second while the limit binds: the mean over the calendar seconds from
-    the first that reached the busiest count to the last that did (the start, before the
-    run is planned and its jobs picked up, and the tail, when too few windows are left to
-    keep the token busy, are left out; pauses in between, such as job hand-overs, count)."""
-    seconds = sorted(fake.per_second().items())
-    if not seconds:
-        return 0.0
-    top = max(count for _, count in seconds)
-    busy = [i for i, (_, count) in enumerate(seconds) if count == top]
-    span = seconds[busy[0]:busy[-1] + 1]
-    return sum(count for _, count in span) / len(span)
-
-
-def _walk_rate(fake: FakeFigures) -> float:
-    """Requests per second from the first window page to the last (everything counted)."""
+def _walk_rates(fake: FakeFigures) -> tuple[float, float]:
+    """Requests per second (every request with the token) over the walk, from the first
+    page of sales to the last: over its middle 80% (the ramp-up while jobs are picked up,
+    and the tail when too few windows are left to keep the token busy, left out;
+    hand-overs and stalls in between count), and over all of it."""
     pages = [arrived for (arrived, _), path in zip(fake.arrivals, fake.paths, strict=True)
              if path == "/v2/sales"]
     if len(pages) < 2:
-        return 0.0
-    return (len(pages) - 1) / (pages[-1] - pages[0])
+        return 0.0, 0.0
+    first, last = pages[0], pages[-1]
+    start, end = first + 0.1 * (last - first), last - 0.1 * (last - first)
+    middle = sum(1 for arrived, _ in fake.arrivals if start <= arrived < end)
+    whole = sum(1 for arrived, _ in fake.arrivals if first <= arrived <= last)
+    return middle / (end - start), (whole - 1) / (last - first)
 
 
 async def run_fleet(workers: int, *, accounts: int, sales: int, latency: float,
@@ -278,6 +271,8 @@ async def run_fleet(workers: int, *, accounts: int, sales: int, latency: float,
     requests = sum(len(f.arrivals) for f in fakes)
     pages = sum(1 for f in fakes for path in f.paths if path == "/v2/sales")
     redis_ops = sum(redis_after.values()) - sum(redis_before.values())
+    if os.environ.get("BENCH_SECONDS"):
+        print("  ", {k: v - redis_before.get(k, 0) for k, v in redis_after.items()})
     return {
         "seconds": seconds, "records": mirrored, "expected": accounts * sales,
         "records_per_s": mirrored / seconds, "requests": requests, "pages": pages,
@@ -285,8 +280,8 @@ async def run_fleet(workers: int, *, accounts: int, sales: int, latency: float,
         "pg_commits_per_page": (pg_after[0] - pg_before[0]) / max(1, pages),
         "pg_rows_per_page": (pg_after[1] - pg_before[1]) / max(1, pages),
         "errors": sum(f.statuses()[429] for f in fakes) + len(failures),
-        "binding": [_binding_rate(f) for f in fakes],
-        "walk": [_walk_rate(f) for f in fakes],
+        "middle": [_walk_rates(f)[0] for f in fakes],
+        "walk": [_walk_rates(f)[1] for f in fakes],
         "busiest_second": max(f.busiest_second() for f in fakes),
         "cpu": cpu,
     }
@@ -318,22 +313,30 @@ async def scaling(quick: bool, max_jobs: int, windows: int) -> bool:
     print(f"Scaling at 100 ms latency, rate limit out of the way: {accounts} accounts x "
           f"{sales} sales, {windows} windows per account, {max_jobs} jobs per worker")
     print(f"{'workers':>7} {'seconds':>8} {'records/s':>10} {'x one':>6} {'target':>7} "
-          f"{'redis ops/req':>14} {'pg commits/page':>16} {'pg rows/page':>13} {'errors':>7}"
-          f" | CPU (share of one core): {'workers':>8} {'fakes':>8} {'redis':>8} "
-          f"{'postgres':>8} {'idle':>8}")
+          f"{'CPU allows':>10} {'redis ops/req':>14} {'pg commits/page':>16} "
+          f"{'pg rows/page':>13} {'errors':>7} | CPU (share of one core): {'workers':>8} "
+          f"{'fakes':>8} {'redis':>8} {'postgres':>8} {'idle':>8}")
     base = 0.0
+    one_worker_cpu = 0.0
     ok = True
     for workers in (1, 2, 4):
         result = await run_fleet(workers, accounts=accounts, sales=sales, latency=0.1,
                                  rate=None, concurrency=16, max_jobs=max_jobs,
                                  windows=windows)
+        cpu = result["cpu"]
+        ours = sum(cpu[part] for part in ("workers", "fakes", "redis", "postgres"))
         base = base or result["records_per_s"]
+        one_worker_cpu = one_worker_cpu or ours
         ratio = result["records_per_s"] / base
+        # The most "x one" the CPU this run had (what we used plus what stayed idle) could
+        # carry, at the CPU one worker's pipeline needed for its throughput.
+        ceiling = (ours + cpu["idle"]) / one_worker_cpu
         ok &= ratio >= 0.8 * workers and result["records"] == result["expected"]
         print(f"{workers:>7} {result['seconds']:>8.1f} {result['records_per_s']:>10.0f} "
-              f"{ratio:>6.2f} {0.8 * workers:>7.1f} {result['redis_ops_per_request']:>14.1f} "
+              f"{ratio:>6.2f} {0.8 * workers:>7.1f} {ceiling:>10.2f} "
+              f"{result['redis_ops_per_request']:>14.1f} "
               f"{result['pg_commits_per_page']:>16.2f} {result['pg_rows_per_page']:>13.1f} "
-              f"{result['errors']:>7.0f} | {'':>24} {_cpu_cells(result['cpu'])}", flush=True)
+              f"{result['errors']:>7.0f} | {'':>24} {_cpu_cells(cpu)}", flush=True)
     return ok
 
 
@@ -347,9 +350,9 @@ async def binding(quick: bool, rate: float) -> bool:
     result = await run_fleet(3, accounts=accounts, sales=sales, latency=0.1, rate=rate,
                              concurrency=max(12, int(rate * 0.6)), max_jobs=16,
                              windows=max(15, int(rate * 0.6)))
-    low, high = min(result["binding"]), max(result["binding"])
+    low, high = min(result["middle"]), max(result["middle"])
     walk_low, walk_high = min(result["walk"]), max(result["walk"])
-    print(f"  while binding, per token: {low:.2f} to {high:.2f} requests/s "
+    print(f"  per token, middle of the walk: {low:.2f} to {high:.2f} requests/s "
           f"({low / rate:.1%} to {high / rate:.1%} of R); whole walk {walk_low:.2f} to "
           f"{walk_high:.2f} ({walk_low / rate:.1%} to {walk_high / rate:.1%}); busiest "
           f"calendar second {result['busiest_second']:.0f} (R = {rate:g}); errors "
@@ -357,7 +360,7 @@ async def binding(quick: bool, rate: float) -> bool:
           f"; redis ops/request {result['redis_ops_per_request']:.1f}")
     print(f"  CPU (share of one core): {'workers':>8} {'fakes':>8} {'redis':>8} {'postgres':>8}"
           f" {'idle':>8}\n  {'':>25}{_cpu_cells(result['cpu'])}")
-    return bool(0.95 * rate <= low and high <= rate and result["errors"] == 0
+    return bool(0.95 * rate <= low and result["errors"] == 0
                 and result["busiest_second"] <= rate
                 and result["records"] == result["expected"])
 
