@@ -119,6 +119,7 @@ class TokenSlot:
 
     lock: Lock
     key: str
+    index: int = 0
 
 
 class SharedTokenLimits:
@@ -141,6 +142,13 @@ class SharedTokenLimits:
         self._limiter = FixedWindowRateLimiter(storage)
         #: Per token, the first pacing slot this process has not yet seen taken.
         self._hints: dict[str, int] = {}
+        #: Per token's slot key: one coroutine of this process polls Redis for a slot at a
+        #: time (the others queue here, not on Redis), the slots this process holds (not
+        #: worth asking for), and an event set when it gives one back (its poller retries
+        #: at once instead of at the next poll).
+        self._gates: dict[str, asyncio.Lock] = {}
+        self._held: dict[str, set[int]] = {}
+        self._freed: dict[str, asyncio.Event] = {}
 
     def _key(self, kind: str, token_key: str) -> str:
         return f"{self._prefix}:{kind}:{token_key}"
@@ -159,8 +167,13 @@ class SharedTokenLimits:
 
     async def release(self, slot: TokenSlot) -> None:
         """Give a slot back (a slot whose lease ran out is already free)."""
-        with contextlib.suppress(LockError):
-            await slot.lock.release()
+        self._held.get(slot.key, set()).discard(slot.index)
+        try:
+            with contextlib.suppress(LockError):
+                await slot.lock.release()
+        finally:
+            if slot.key in self._freed:
+                self._freed[slot.key].set()
 
     async def back_off(self, token_key: str, seconds: float | None) -> None:
         """Make every worker wait ``seconds`` (default 1) before its next request with this
@@ -179,13 +192,24 @@ class SharedTokenLimits:
     async def _take_slot(self, token_key: str, concurrency: int) -> TokenSlot:
         base = self._key("slot", token_key)
         owner = uuid.uuid4().hex
-        while True:
-            # Random order spreads contenders over the slots instead of all racing for slot 0.
-            for index in random.sample(range(concurrency), concurrency):
-                lock = Lock(self._redis, f"{base}:{index}", timeout=self._slot_lease)
-                if await lock.acquire(blocking=False, token=owner):
-                    return TokenSlot(lock, base)
-            await asyncio.sleep(SLOT_POLL * (1 + random.random()))
+        gate = self._gates.setdefault(base, asyncio.Lock())
+        held = self._held.setdefault(base, set())
+        freed = self._freed.setdefault(base, asyncio.Event())
+        async with gate:
+            while True:
+                freed.clear()
+                # Random order spreads contenders over the slots instead of all racing for
+                # slot 0; the ones this process holds are known taken.
+                for index in random.sample(range(concurrency), concurrency):
+                    if index in held:
+                        continue
+                    lock = Lock(self._redis, f"{base}:{index}", timeout=self._slot_lease)
+                    if await lock.acquire(blocking=False, token=owner):
+                        held.add(index)
+                        return TokenSlot(lock, base, index)
+                # A slot another process frees is seen at the next poll.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(freed.wait(), SLOT_POLL * (1 + random.random()))
 
     async def _take_rate(self, token_key: str, grid: PacingGrid) -> None:
         """Reserve the first free pacing slot (at most two seconds ahead) and wait for it.

@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import time
 from collections import Counter
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -22,6 +23,7 @@ from gumroad_async.workers import (
     token_fingerprint,
 )
 from gumroad_async.workers._limits import RATE_GUARD
+from tests.workers.conftest import REDIS_URL
 
 
 async def test_concurrency_cap_holds_across_limiters(redis: Redis, namespace: str) -> None:
@@ -174,3 +176,35 @@ def test_a_slot_is_never_before_the_moment_asked_by_more_than_one_spacing() -> N
         slot = grid.slot_at(moment)
         assert moment - grid.spacing < grid.time_of(slot)
         assert grid.time_of(slot) <= moment + RATE_GUARD + 1e-9
+
+
+class _CountingRedis(Redis):
+    """A real Redis client that counts the commands it sends, by name."""
+
+    sent: Counter[str]
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        self.sent[str(args[0]).upper()] += 1
+        return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+
+
+async def test_waiters_for_a_concurrency_slot_queue_in_process_not_on_redis(
+    redis: Redis, namespace: str
+) -> None:
+    counting = _CountingRedis.from_url(REDIS_URL)
+    counting.sent = Counter()
+    limits = SharedTokenLimits(counting, prefix=namespace)
+    policy = TokenPolicy(concurrency=2)
+
+    async def use() -> None:
+        slot = await limits.acquire("token-c", policy)
+        await asyncio.sleep(0.05)
+        await limits.release(slot)
+
+    try:
+        await asyncio.gather(*(use() for _ in range(20)))
+    finally:
+        await counting.aclose()
+    # One try per grant, give or take a few: 18 waiters each polling both slots every
+    # 10-20 ms would send hundreds.
+    assert counting.sent["SET"] <= 3 * 20, counting.sent
