@@ -312,16 +312,18 @@ async def scaling(quick: bool, max_jobs: int, windows: int) -> bool:
     accounts, sales = (8, 1000) if quick else (8, 3000)
     print(f"Scaling at 100 ms latency, rate limit out of the way: {accounts} accounts x "
           f"{sales} sales, {windows} windows per account, {max_jobs} jobs per worker")
-    print(f"{'workers':>7} {'seconds':>8} {'records/s':>10} {'x one':>6} {'target':>7} "
+    print(f"{'w x jobs':>7} {'seconds':>8} {'records/s':>10} {'x one':>6} {'target':>7} "
           f"{'CPU allows':>10} {'redis ops/req':>14} {'pg commits/page':>16} "
           f"{'pg rows/page':>13} {'errors':>7} | CPU (share of one core): {'workers':>8} "
           f"{'fakes':>8} {'redis':>8} {'postgres':>8} {'idle':>8}")
     base = 0.0
     one_worker_cpu = 0.0
     ok = True
-    for workers in (1, 2, 4):
+    # The last row puts the four workers' jobs in one process: at 100 ms latency a job
+    # mostly waits, so jobs scale within a process as long as its core has room.
+    for workers, jobs in ((1, max_jobs), (2, max_jobs), (4, max_jobs), (1, 4 * max_jobs)):
         result = await run_fleet(workers, accounts=accounts, sales=sales, latency=0.1,
-                                 rate=None, concurrency=16, max_jobs=max_jobs,
+                                 rate=None, concurrency=16, max_jobs=jobs,
                                  windows=windows)
         cpu = result["cpu"]
         ours = sum(cpu[part] for part in ("workers", "fakes", "redis", "postgres"))
@@ -331,9 +333,12 @@ async def scaling(quick: bool, max_jobs: int, windows: int) -> bool:
         # The most "x one" the CPU this run had (what we used plus what stayed idle) could
         # carry, at the CPU one worker's pipeline needed for its throughput.
         ceiling = (ours + cpu["idle"]) / one_worker_cpu
-        ok &= ratio >= 0.8 * workers and result["records"] == result["expected"]
-        print(f"{workers:>7} {result['seconds']:>8.1f} {result['records_per_s']:>10.0f} "
-              f"{ratio:>6.2f} {0.8 * workers:>7.1f} {ceiling:>10.2f} "
+        if jobs == max_jobs:
+            ok &= ratio >= 0.8 * workers and result["records"] == result["expected"]
+        target = f"{0.8 * workers:.1f}" if jobs == max_jobs else "-"
+        label = f"{workers}x{jobs}"
+        print(f"{label:>7} {result['seconds']:>8.1f} {result['records_per_s']:>10.0f} "
+              f"{ratio:>6.2f} {target:>7} {ceiling:>10.2f} "
               f"{result['redis_ops_per_request']:>14.1f} "
               f"{result['pg_commits_per_page']:>16.2f} {result['pg_rows_per_page']:>13.1f} "
               f"{result['errors']:>7.0f} | {'':>24} {_cpu_cells(cpu)}", flush=True)

@@ -55,6 +55,8 @@ RESERVE_AHEAD: Final = 2
 _ONE_PER_SLOT: Final = RateLimitItemPerSecond(1, RESERVE_AHEAD + 3)
 #: Seconds between tries for a concurrency slot while all are taken.
 SLOT_POLL: Final = 0.01
+#: The longest pause between such tries (they double from ``SLOT_POLL`` while none frees).
+SLOT_POLL_MAX: Final = 0.08
 
 
 def token_fingerprint(token: str) -> str:
@@ -102,6 +104,12 @@ class PacingGrid:
         """The Unix time at which ``slot`` opens."""
         index, position = divmod(slot, self.per_window)
         return index * self.window + position * self.spacing
+
+    def send_by(self, slot: int) -> float:
+        """The Unix time after which a request woken for ``slot`` must not go out on it: half
+        the guard before its window ends (the other half covers the way to the server)."""
+        index = slot // self.per_window
+        return (index + 1) * self.window - self.guard / 2
 
 
 @attrs.frozen
@@ -196,6 +204,7 @@ class SharedTokenLimits:
         held = self._held.setdefault(base, set())
         freed = self._freed.setdefault(base, asyncio.Event())
         async with gate:
+            misses = 0
             while True:
                 freed.clear()
                 # Random order spreads contenders over the slots instead of all racing for
@@ -207,9 +216,13 @@ class SharedTokenLimits:
                     if await lock.acquire(blocking=False, token=owner):
                         held.add(index)
                         return TokenSlot(lock, base, index)
-                # A slot another process frees is seen at the next poll.
+                # A slot another process frees is seen at the next poll; polls thin out
+                # while every slot stays taken (as when the rate limit binds and holders
+                # wait for their pacing slots).
+                misses += 1
+                pause = min(SLOT_POLL_MAX, SLOT_POLL * 2 ** min(misses - 1, 8))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(freed.wait(), SLOT_POLL * (1 + random.random()))
+                    await asyncio.wait_for(freed.wait(), pause * (1 + random.random()))
 
     async def _take_rate(self, token_key: str, grid: PacingGrid) -> None:
         """Reserve the first free pacing slot (at most two seconds ahead) and wait for it.
@@ -232,7 +245,12 @@ class SharedTokenLimits:
                     wait = grid.time_of(slot) - time.time()
                     if wait > 0:
                         await asyncio.sleep(wait)
-                    return
+                    # A process that was not scheduled for a while (a loaded machine) wakes
+                    # too late to land in the slot's second: that slot is lost, take another.
+                    if time.time() <= grid.send_by(slot):
+                        return
+                    break
                 slot += 1
-            self._hints[hint_key] = horizon
-            await asyncio.sleep(RESERVE_AHEAD / 2)
+            else:
+                self._hints[hint_key] = horizon
+                await asyncio.sleep(RESERVE_AHEAD / 2)

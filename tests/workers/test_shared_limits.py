@@ -208,3 +208,18 @@ async def test_waiters_for_a_concurrency_slot_queue_in_process_not_on_redis(
     # One try per grant, give or take a few: 18 waiters each polling both slots every
     # 10-20 ms would send hundreds.
     assert counting.sent["SET"] <= 3 * 20, counting.sent
+
+
+@pytest.mark.parametrize("rate", [0.5, 1, 20, 50])
+def test_a_request_woken_late_gives_up_its_slot_before_the_guard_is_used_up(
+    rate: float,
+) -> None:
+    grid = PacingGrid.for_rate(rate)
+    base = 1_800_000_000.0
+    first = grid.slot_at(base)
+    for slot in range(first, first + 3 * grid.per_window):
+        window_ends = (slot // grid.per_window + 1) * grid.window
+        # Sent on time (within its spacing) it goes; woken later than half the guard
+        # before its second ends, it takes another slot rather than spill into the next.
+        assert grid.send_by(slot) >= grid.time_of(slot) + grid.spacing - 1e-9
+        assert grid.send_by(slot) <= window_ends - grid.guard / 2 + 1e-9
