@@ -313,11 +313,10 @@ async def scaling(quick: bool, max_jobs: int, windows: int) -> bool:
     print(f"Scaling at 100 ms latency, rate limit out of the way: {accounts} accounts x "
           f"{sales} sales, {windows} windows per account, {max_jobs} jobs per worker")
     print(f"{'w x jobs':>7} {'seconds':>8} {'records/s':>10} {'x one':>6} {'target':>7} "
-          f"{'CPU allows':>10} {'redis ops/req':>14} {'pg commits/page':>16} "
+          f"{'CPU ms/rec':>10} {'redis ops/req':>14} {'pg commits/page':>16} "
           f"{'pg rows/page':>13} {'errors':>7} | CPU (share of one core): {'workers':>8} "
           f"{'fakes':>8} {'redis':>8} {'postgres':>8} {'idle':>8}")
     base = 0.0
-    one_worker_cpu = 0.0
     ok = True
     # The last row puts the four workers' jobs in one process: at 100 ms latency a job
     # mostly waits, so jobs scale within a process as long as its core has room.
@@ -328,17 +327,16 @@ async def scaling(quick: bool, max_jobs: int, windows: int) -> bool:
         cpu = result["cpu"]
         ours = sum(cpu[part] for part in ("workers", "fakes", "redis", "postgres"))
         base = base or result["records_per_s"]
-        one_worker_cpu = one_worker_cpu or ours
         ratio = result["records_per_s"] / base
-        # The most "x one" the CPU this run had (what we used plus what stayed idle) could
-        # carry, at the CPU one worker's pipeline needed for its throughput.
-        ceiling = (ours + cpu["idle"]) / one_worker_cpu
+        # CPU milliseconds the whole pipeline (workers, fakes, Redis, PostgreSQL) spent per
+        # record: N times one worker's throughput needs N times one worker's CPU share.
+        ms_per_record = 1000 * ours / result["records_per_s"]
         if jobs == max_jobs:
             ok &= ratio >= 0.8 * workers and result["records"] == result["expected"]
         target = f"{0.8 * workers:.1f}" if jobs == max_jobs else "-"
         label = f"{workers}x{jobs}"
         print(f"{label:>7} {result['seconds']:>8.1f} {result['records_per_s']:>10.0f} "
-              f"{ratio:>6.2f} {target:>7} {ceiling:>10.2f} "
+              f"{ratio:>6.2f} {target:>7} {ms_per_record:>10.2f} "
               f"{result['redis_ops_per_request']:>14.1f} "
               f"{result['pg_commits_per_page']:>16.2f} {result['pg_rows_per_page']:>13.1f} "
               f"{result['errors']:>7.0f} | {'':>24} {_cpu_cells(cpu)}", flush=True)
