@@ -19,7 +19,12 @@ from gumroad_async.workers._client import limited_client, shared_limits_middlewa
 from gumroad_async.workers._config import WorkerConfig
 from gumroad_async.workers._fleet import Fleet
 from gumroad_async.workers._jobs import schedule_due_syncs, sync_account, sync_window
-from gumroad_async.workers._limits import SharedTokenLimits, TokenPolicy, token_fingerprint
+from gumroad_async.workers._limits import (
+    PacingGrid,
+    SharedTokenLimits,
+    TokenPolicy,
+    token_fingerprint,
+)
 from gumroad_async.workers._settings import WorkerSettings, create_worker, worker_settings
 from gumroad_async.workers._status import AccountStatus, FleetStatus, fleet_status
 from gumroad_async.workers._tokens import TOKEN_KEY_ENV, TokenCipher, new_key
@@ -31,6 +36,7 @@ __all__ = [
     "AccountStore",
     "Fleet",
     "FleetStatus",
+    "PacingGrid",
     "SharedTokenLimits",
     "TokenCipher",
     "TokenPolicy",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -157,6 +158,9 @@ async def sync_window(ctx: Context, name: str, run_id: str, key: str) -> dict[st
     handed to a new job, so that jobs stay short and a killed one is soon taken up again."""
     fleet: Fleet = ctx["fleet"]
     started = time.monotonic()
+    # Each job's slice is cut a little shorter at random, so that window jobs started
+    # together do not all hand over (and pause the token's pace) at the same moment.
+    slice_ends = started + fleet.config.slice_seconds * random.uniform(0.75, 1.0)
     figures: dict[str, Any] = {"account": name, "run_id": run_id, "window": key,
                                "pages": 0, "inserted": 0, "updated": 0, "unchanged": 0}
     try:
@@ -170,7 +174,7 @@ async def sync_window(ctx: Context, name: str, run_id: str, key: str) -> dict[st
         window = None if run is None else next((w for w in run.windows if w.key == key), None)
         if run is None or window is None:
             return {**figures, "status": "stopped"}
-        if not window.done and await _walk(fleet, account, run, window, figures, started):
+        if not window.done and await _walk(fleet, account, run, window, figures, slice_ends):
             return {**figures, "status": "continued",
                     "seconds": round(time.monotonic() - started, 3)}
         finished = await _finish_if_complete(fleet, account.name, run_id)
@@ -189,7 +193,7 @@ async def sync_window(ctx: Context, name: str, run_id: str, key: str) -> dict[st
 
 
 async def _walk(fleet: Fleet, account: Account, run: SyncRun, window: SyncWindow,
-                figures: dict[str, Any], started: float) -> bool:
+                figures: dict[str, Any], slice_ends: float) -> bool:
     """Walk pages until the window ends (``False``) or its time slice does (``True``)."""
     async with fleet.client(account) as client:
         listing = client.sales.list(after=window.after, before=window.before,
@@ -202,7 +206,7 @@ async def _walk(fleet: Fleet, account: Account, run: SyncRun, window: SyncWindow
                 figures["inserted"] += counts.inserted
                 figures["updated"] += counts.updated
                 figures["unchanged"] += counts.unchanged
-                if not window.done and time.monotonic() - started > fleet.config.slice_seconds:
+                if not window.done and time.monotonic() > slice_ends:
                     await fleet.enqueue_window(account.name, run.run_id, window.key,
                                                window.cursor)
                     return True

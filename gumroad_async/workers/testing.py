@@ -36,6 +36,8 @@ class TimedFakeGumroad(FakeGumroad):
         super().__init__(**options)
         #: ``(unix time of arrival, status answered)`` per request.
         self.arrivals: list[tuple[float, int]] = []
+        #: The path of each request, in the order of ``arrivals``.
+        self.arrival_paths: list[str] = []
 
     def app(self) -> web.Application:
         application = super().app()
@@ -48,6 +50,7 @@ class TimedFakeGumroad(FakeGumroad):
             arrived = time.time()
             response = await handler(request)
             self.arrivals.append((arrived, response.status))
+            self.arrival_paths.append(request.path)
             return response
 
         application.middlewares.append(note_arrival)
