@@ -57,7 +57,7 @@ DEFAULT_SYNC_CONCURRENCY = 16
 #: Windows planned per unit of concurrency, so that uneven windows still share the work.
 WINDOWS_PER_WORKER = 4
 #: Pages of one window handed to the writer and not yet committed, at most.
-PAGES_IN_FLIGHT = 8
+PAGES_IN_FLIGHT = 16
 
 
 @attrs.frozen
