@@ -85,14 +85,15 @@ class DriverUpsert:
         self._tuple: Callable[[dict[str, Any]], tuple[Any, ...]] = pick
         self._times: list[int] = []
         self._arrays = engine_dialect.name == "postgresql"
-        self.sql = compiled.string
+        one_row: str = compiled.string
+        self.sql = one_row
         if self._arrays:
-            self.sql = _unnest_upsert(table, names, compiled.string, engine_dialect)
+            self.sql = _unnest_upsert(table, names, one_row, engine_dialect)
         # SQLite: "INSERT ... VALUES" + one "(?, ...)" per row + " ON CONFLICT ...".
-        values = self.sql.index(" VALUES (") + len(" VALUES ")
-        conflict = self.sql.index(" ON CONFLICT ")
+        values = one_row.index(" VALUES (") + len(" VALUES ")
+        conflict = one_row.index(" ON CONFLICT ")
         self._head, self._row, self._tail = (
-            self.sql[:values], self.sql[values:conflict], self.sql[conflict:])
+            one_row[:values], one_row[values:conflict], one_row[conflict:])
         self._rows_per_statement = max(1, SQLITE_PARAMETERS // len(names))
         self._sql_of: dict[int, str] = {}
         if engine_dialect.name == "sqlite":
