@@ -58,6 +58,8 @@ DEFAULT_SYNC_CONCURRENCY = 16
 WINDOWS_PER_WORKER = 4
 #: Pages of one window handed to the writer and not yet committed, at most.
 PAGES_IN_FLIGHT = 16
+#: Rows written in one transaction at most (the ids go into one ``IN (...)``).
+ROWS_PER_COMMIT = 2000
 
 
 @attrs.frozen
@@ -154,13 +156,29 @@ class _Writer:
                 future.set_exception(exc)
                 future.exception()  # the walker that awaits it sees it; nobody else must
 
+    def _next_batch(self) -> list[tuple[Delivery, asyncio.Future[None]]]:
+        """The queued pages for one commit: all of them, up to ``ROWS_PER_COMMIT`` rows
+        (statements stay under the databases' parameter limits)."""
+        rows = 0
+        taken = 0
+        for delivery, _ in self._queue:
+            size = len(delivery.records)
+            if taken and rows + size > ROWS_PER_COMMIT:
+                break
+            rows += size
+            taken += 1
+        batch, self._queue = self._queue[:taken], self._queue[taken:]
+        return batch
+
     async def _commit_loop(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            batch, self._queue = self._queue, []
+            batch = self._next_batch()
             if not batch:
                 continue
+            if self._queue:
+                self._wake.set()  # what did not fit goes into the next commit
             try:
                 counts = await commit_pages(self.store, self.run, [d for d, _ in batch])
             except Exception as exc:

@@ -5,6 +5,7 @@ SQLAlchemy would."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -100,3 +101,21 @@ async def test_rows_read_back_as_written(
         assert isinstance(row.synced_at, datetime)
     latest = max(r.created_at for r in records if r.created_at is not None)
     assert (newest if newest.tzinfo else newest.replace(tzinfo=UTC)) == latest
+
+
+async def test_the_writer_commits_at_most_rows_per_commit(store: SyncStore) -> None:
+    from gumroad_async.sync._runner import ROWS_PER_COMMIT, _Writer
+    from gumroad_async.sync._runs import SyncWindow
+
+    window = SyncWindow("w")
+    run = SyncRun("a", "sales", "", "r", "backfill", datetime.now(UTC), [window])
+    writer = _Writer(store, run, None)
+    size = ROWS_PER_COMMIT // 2 - 1
+    record: Any = object()  # only counted
+    pages = [Delivery(window, (record,) * size, None) for _ in range(5)]
+    big = Delivery(window, (record,) * (ROWS_PER_COMMIT + 1), None)
+    for delivery in [*pages, big]:
+        writer.submit(delivery)
+    batches = [[d for d, _ in writer._next_batch()] for _ in range(4)]
+    assert batches == [pages[:2], pages[2:4], pages[4:5], [big]]
+    writer._fail(None)  # settle the futures
