@@ -17,7 +17,9 @@ the ``db`` extra (``pip install 'gumroad-async[db]'``).
 
 Building blocks for workers that spread one run over processes: :func:`plan_sales_run`
 stores (or resumes) a run and its windows, :func:`sync_window` walks one window from its
-committed cursor, :func:`finish_run` closes the run once every window is done.
+committed cursor, :func:`finish_run` closes the run once every window is done;
+:func:`commit_pages` writes :class:`Delivery` pages (rows and cursors in one transaction)
+for walkers of their own, ignoring pages of a window whose cursor moved on meanwhile.
 """
 
 from gumroad_async.sync._errors import (
@@ -41,9 +43,11 @@ from gumroad_async.sync._runner import (
     sync_window,
 )
 from gumroad_async.sync._runs import (
+    Delivery,
     RunFigures,
     SyncRun,
     SyncWindow,
+    commit_pages,
     finish_run,
     load_state,
     resume_run,
@@ -60,6 +64,7 @@ __all__ = [
     "DEFAULT_SYNC_CONCURRENCY",
     "SCHEMA_VERSION",
     "DatabaseEventStore",
+    "Delivery",
     "MirrorHandler",
     "RunFigures",
     "SchemaVersionError",
@@ -72,6 +77,7 @@ __all__ = [
     "SyncStore",
     "SyncWindow",
     "UpsertCounts",
+    "commit_pages",
     "finish_run",
     "hold_lease",
     "load_state",

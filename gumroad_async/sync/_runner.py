@@ -4,6 +4,7 @@ page committed together with its window's cursor."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
@@ -55,6 +56,10 @@ DEFAULT_LOOKBACK_DAYS = 120
 DEFAULT_SYNC_CONCURRENCY = 16
 #: Windows planned per unit of concurrency, so that uneven windows still share the work.
 WINDOWS_PER_WORKER = 4
+#: Pages of one window handed to the writer and not yet committed, at most.
+PAGES_IN_FLIGHT = 16
+#: Rows written in one transaction at most (the ids go into one ``IN (...)``).
+ROWS_PER_COMMIT = 2000
 
 
 @attrs.frozen
@@ -151,13 +156,29 @@ class _Writer:
                 future.set_exception(exc)
                 future.exception()  # the walker that awaits it sees it; nobody else must
 
+    def _next_batch(self) -> list[tuple[Delivery, asyncio.Future[None]]]:
+        """The queued pages for one commit: all of them, up to ``ROWS_PER_COMMIT`` rows
+        (statements stay under the databases' parameter limits)."""
+        rows = 0
+        taken = 0
+        for delivery, _ in self._queue:
+            size = len(delivery.records)
+            if taken and rows + size > ROWS_PER_COMMIT:
+                break
+            rows += size
+            taken += 1
+        batch, self._queue = self._queue[:taken], self._queue[taken:]
+        return batch
+
     async def _commit_loop(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            batch, self._queue = self._queue, []
+            batch = self._next_batch()
             if not batch:
                 continue
+            if self._queue:
+                self._wake.set()  # what did not fit goes into the next commit
             try:
                 counts = await commit_pages(self.store, self.run, [d for d, _ in batch])
             except Exception as exc:
@@ -206,9 +227,11 @@ async def _walk(client: GumroadClient, run: SyncRun, window: SyncWindow, writer:
                 ) -> None:
     if window.done:
         return
-    # One page in flight to the writer while the next one is fetched: at most two pages
-    # of a window in memory, and the window's pages still commit in order.
-    pending: asyncio.Future[None] | None = None
+    # A few pages of a window in flight to the writer while the next ones are fetched:
+    # the writer commits all that queued up meanwhile in one transaction (fewer, larger
+    # commits), memory stays bounded, and a window's pages still commit in order.
+    pending: collections.deque[asyncio.Future[None]] = collections.deque()
+    cursor = window.cursor
     try:
         async with aclosing(_pages_of(client, run, window)) as pages:
             async for page in pages:
@@ -216,17 +239,17 @@ async def _walk(client: GumroadClient, run: SyncRun, window: SyncWindow, writer:
                 # page overlaps with the database writing another.
                 rows = writer.store.rows(run.resource, run.account, page.items,
                                          run_id=run.run_id)
-                submitted = writer.submit(Delivery(window, page.items, page.next_page_key,
-                                                   rows))
-                if pending is not None:
-                    await pending
-                pending = submitted
-        if pending is not None:
-            await pending
-            pending = None
+                pending.append(writer.submit(Delivery(
+                    window, page.items, page.next_page_key, rows, cursor=cursor)))
+                cursor = page.next_page_key
+                if len(pending) > PAGES_IN_FLIGHT:
+                    await pending.popleft()
+        while pending:
+            await pending.popleft()
     finally:
-        if pending is not None and not pending.done():
-            pending.cancel()
+        for future in pending:
+            if not future.done():
+                future.cancel()
     if not window.done:
         # A listing that ended without a page (nothing at all): close the window anyway.
         await writer.submit(Delivery(window, (), None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -26,6 +27,8 @@ __all__ = [
     "resume_run",
     "start_run",
 ]
+
+logger = logging.getLogger("gumroad_async.sync")
 
 
 @attrs.define
@@ -64,18 +67,26 @@ class SyncRun:
     resumed: bool = False
 
 
+def _cursor_before(delivery: Delivery) -> str | None:
+    return delivery.window.cursor
+
+
 @attrs.frozen
 class Delivery:
     """One page for the writer: its records and the cursor after it (``None``: the end).
 
     ``rows`` may hold the records' rows made beforehand (``SyncStore.rows``), so that
-    encoding happens outside the writer's transaction.
+    encoding happens outside the writer's transaction. ``cursor`` is the cursor the page
+    was fetched from; by default the window's cursor when the delivery is made, which is
+    right for a walker that commits each page before fetching from the next cursor.
     """
 
     window: SyncWindow
     records: Sequence[Sale] | Sequence[Subscriber]
     next_cursor: str | None
     rows: Sequence[dict[str, Any]] | None = None
+    cursor: str | None = attrs.field(
+        default=attrs.Factory(_cursor_before, takes_self=True), kw_only=True)
 
 
 @attrs.frozen
@@ -174,30 +185,62 @@ async def resume_run(store: SyncStore, state: dict[str, Any]) -> SyncRun:
                    resumed=True)
 
 
+def _in_turn(deliveries: Sequence[Delivery], committed: dict[str, tuple[str | None, bool]]
+             ) -> list[Delivery]:
+    """The deliveries that carry on from their window's committed cursor, in order.
+
+    A page fetched from another cursor comes from a second copy of the window's walk
+    that is behind (or a stale one after the window ended): writing it would move the
+    cursor backwards, and its rows were written already by the copy ahead.
+    """
+    accepted = []
+    for delivery in deliveries:
+        cursor, done = committed[delivery.window.key]
+        if done or delivery.cursor != cursor:
+            continue
+        accepted.append(delivery)
+        committed[delivery.window.key] = (delivery.next_cursor, delivery.next_cursor is None)
+    return accepted
+
+
 async def commit_pages(
     store: SyncStore, run: SyncRun, deliveries: Sequence[Delivery]
 ) -> UpsertCounts:
     """Write pages and move their windows' cursors on, all in ONE transaction.
 
     A crash before the commit loses the pages and the cursor moves together, so the
-    resumed run fetches those pages again; after it, neither is fetched again.
+    resumed run fetches those pages again; after it, neither is fetched again. A page
+    whose ``cursor`` is not its window's committed one (two copies of a window's walk,
+    the other one ahead) is ignored: no rows written, no cursor moved, nothing counted.
     """
     windows = sync_windows.c
+    keys = {d.window.key for d in deliveries}
     async with store.transaction() as connection:
         # The run still owns these windows (a --full started meanwhile replaces them).
-        owned = (await connection.execute(sa.select(sa.func.count()).where(
+        # FOR UPDATE (PostgreSQL; SQLite's writers take turns anyway): two copies of a
+        # window committing at once take turns, each seeing the other's cursor.
+        found = await connection.execute(sa.select(
+            windows.key, windows.cursor, windows.done).where(
             windows.account == run.account, windows.resource == run.resource,
             windows.scope == run.scope, windows.run_id == run.run_id,
-            windows.key.in_({d.window.key for d in deliveries})))).scalar_one()
-        if owned != len({d.window.key for d in deliveries}):
+            windows.key.in_(keys)).with_for_update())
+        committed = {key: (cursor, bool(done)) for key, cursor, done in found.all()}
+        if len(committed) != len(keys):
             raise SyncError(
                 f"the {run.resource} sync of account {run.account!r} was replaced by "
                 "another run while this one was writing; this run stops"
             )
+        accepted = _in_turn(deliveries, committed)
+        if len(accepted) != len(deliveries):
+            logger.info("%d page(s) of the %s sync of %r ignored: their windows' cursors "
+                        "moved on meanwhile", len(deliveries) - len(accepted),
+                        run.resource, run.account)
+        if not accepted:
+            return UpsertCounts()
         counts = await store.upsert_rows(
             connection, run.resource, run.account,
             [d.rows if d.rows is not None else store.rows(
-                run.resource, run.account, d.records, run_id=run.run_id) for d in deliveries],
+                run.resource, run.account, d.records, run_id=run.run_id) for d in accepted],
             run_id=run.run_id, mark_unchanged=run.mode == "full")
         await connection.execute(
             sync_windows.update().where(
@@ -214,12 +257,12 @@ async def commit_pages(
             [{"window_key": d.window.key, "next_cursor": d.next_cursor,
               "is_done": d.next_cursor is None, "add_inserted": c.inserted,
               "add_updated": c.updated, "add_unchanged": c.unchanged}
-             for d, c in zip(deliveries, counts, strict=True)],
+             for d, c in zip(accepted, counts, strict=True)],
         )
     total = UpsertCounts()
     for count in counts:
         total += count
-    for delivery in deliveries:
+    for delivery in accepted:
         delivery.window.cursor = delivery.next_cursor
         delivery.window.done = delivery.next_cursor is None
     return total

@@ -12,7 +12,6 @@ from typing import Any, Self
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -22,6 +21,7 @@ from gumroad_async.sync._errors import StoreUnavailableError
 from gumroad_async.sync._migrations import migrate
 from gumroad_async.sync._rows import EncodedJSON, sale_row, subscriber_row
 from gumroad_async.sync._schema import sales, subscribers
+from gumroad_async.sync._upserts import DriverUpsert
 from gumroad_async.sync._urls import DEFAULT_DATABASE_URL, async_url, describe_url
 
 __all__ = ["RESOURCES", "SyncStore", "UpsertCounts"]
@@ -111,7 +111,8 @@ class SyncStore:
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.dialect == "sqlite":
             self._configure_sqlite(sqlite_busy_timeout)
-        self._upserts = {name: self._upsert_statement(t) for name, t in RESOURCES.items()}
+        self._upserts = {name: DriverUpsert(t, self.engine.dialect)
+                         for name, t in RESOURCES.items()}
         self._opened = False
 
     def __repr__(self) -> str:
@@ -138,15 +139,6 @@ class SyncStore:
             # Take the write lock up front: a deferred transaction that reads and then
             # writes fails at once with "database is locked" instead of waiting its turn.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    def _upsert_statement(self, table: sa.Table) -> Any:
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = insert(table)
-        return statement.on_conflict_do_update(
-            index_elements=[c for c in table.primary_key.columns],
-            set_={c.name: statement.excluded[c.name] for c in table.columns
-                  if not c.primary_key},
-        )
 
     # -- lifecycle ---------------------------------------------------------------------
     async def open(self) -> Self:
@@ -248,7 +240,7 @@ class SyncStore:
         existing: dict[str, str] = {row_id: digest for row_id, digest in found.all()}
         write = [r for r in rows.values() if existing.get(r["id"]) != r["digest"]]
         if write:
-            await connection.execute(self._upserts[resource], write)
+            await self._upserts[resource].execute(connection, write)
         unchanged = [i for i in rows if existing.get(i) == rows[i]["digest"]]
         if mark_unchanged and unchanged:
             await connection.execute(

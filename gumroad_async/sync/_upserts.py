@@ -1,0 +1,145 @@
+"""The mirror's upserts compiled once to the driver's SQL, run with plain tuples.
+
+SQLAlchemy's per-row work on an ``executemany`` (building the parameter dicts, one bind
+processor per column and row) cost more than the database itself on a backfill. The rows
+are already in the shape the driver takes, except SQLite's timestamps, which are turned
+here into the very text SQLAlchemy's ``DateTime`` stores (so reads through SQLAlchemy see
+no difference).
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+__all__ = ["SQLITE_PARAMETERS", "DriverUpsert", "sqlite_time"]
+
+#: Parameters per SQLite statement at most: well under the 32,766 that SQLite allows since
+#: 3.32, and under the 999 of older builds.
+SQLITE_PARAMETERS = 4800 if sqlite3.sqlite_version_info >= (3, 32) else 999
+
+
+def sqlite_time(value: datetime | None) -> str | None:
+    """A timestamp as SQLAlchemy's SQLite ``DateTime`` stores it: UTC, naive,
+    ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        value = value.replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
+def upsert_statement(table: sa.Table, dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE`` of every other column."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={c.name: statement.excluded[c.name] for c in table.columns
+              if not c.primary_key},
+    )
+
+
+def _unnest_upsert(table: sa.Table, names: list[str], upsert: str, dialect: sa.Dialect
+                   ) -> str:
+    """PostgreSQL: the upsert of a whole batch from one array per column, in ``names``'
+    order (``$1`` is the array of ``names[0]``), with the ``ON CONFLICT`` clause of the
+    compiled ``upsert``."""
+    quote = dialect.identifier_preparer.quote
+    arrays, selected = [], []
+    for number, name in enumerate(names, start=1):
+        column_type = table.c[name].type
+        if isinstance(column_type, sa.JSON):
+            arrays.append(f"${number}::TEXT[]")
+            selected.append(f"{quote(name)}::JSONB")
+        else:
+            arrays.append(f"${number}::{column_type.compile(dialect=dialect)}[]")
+            selected.append(quote(name))
+    listed = ", ".join(quote(name) for name in names)
+    conflict = upsert[upsert.index(" ON CONFLICT "):]
+    return (f"INSERT INTO {quote(table.name)} ({listed}) SELECT {', '.join(selected)} "
+            f"FROM unnest({', '.join(arrays)}) AS batch ({listed}){conflict}")
+
+
+class DriverUpsert:
+    """One table's upsert for one engine: the SQL text and how a row dict becomes the
+    driver's parameter tuple."""
+
+    def __init__(self, table: sa.Table, engine_dialect: sa.Dialect) -> None:
+        compiled = upsert_statement(table, engine_dialect.name).compile(
+            dialect=engine_dialect)
+        names: list[str] = list(compiled.positiontup or ())
+        if sorted(names) != sorted(c.name for c in table.columns):
+            raise AssertionError(f"unexpected parameters of the {table.name} upsert: {names}")
+        pick = operator.itemgetter(*names)
+        self._tuple: Callable[[dict[str, Any]], tuple[Any, ...]] = pick
+        self._times: list[int] = []
+        self._arrays = engine_dialect.name == "postgresql"
+        one_row: str = compiled.string
+        self.sql = one_row
+        if self._arrays:
+            self.sql = _unnest_upsert(table, names, one_row, engine_dialect)
+        # SQLite: "INSERT ... VALUES" + one "(?, ...)" per row + " ON CONFLICT ...".
+        values = one_row.index(" VALUES (") + len(" VALUES ")
+        conflict = one_row.index(" ON CONFLICT ")
+        self._head, self._row, self._tail = (
+            one_row[:values], one_row[values:conflict], one_row[conflict:])
+        self._rows_per_statement = max(1, SQLITE_PARAMETERS // len(names))
+        self._sql_of: dict[int, str] = {}
+        if engine_dialect.name == "sqlite":
+            self._times = [i for i, name in enumerate(names)
+                           if isinstance(table.c[name].type, sa.DateTime)]
+
+    def parameters(self, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """The driver's parameter tuples of ``rows`` (dicts of the table's columns)."""
+        if not self._times:
+            return [self._tuple(row) for row in rows]
+        out = []
+        # Rows of one page share their synced_at: convert each distinct time once.
+        known: dict[datetime, str | None] = {}
+        for row in rows:
+            values = list(self._tuple(row))
+            for i in self._times:
+                value = values[i]
+                if value is not None:
+                    text = known.get(value)
+                    if text is None:
+                        text = known[value] = sqlite_time(value)
+                    values[i] = text
+            out.append(tuple(values))
+        return out
+
+    async def execute(self, connection: AsyncConnection, rows: Iterable[dict[str, Any]]
+                      ) -> None:
+        """Write ``rows`` in the connection's transaction."""
+        parameters = self.parameters(rows)
+        if not parameters:
+            return
+        if self._arrays:
+            # One execution with one list per column.
+            columns = tuple(list(column) for column in zip(*parameters, strict=True))
+            await connection.exec_driver_sql(self.sql, columns)
+            return
+        step = self._rows_per_statement
+        for start in range(0, len(parameters), step):
+            chunk = parameters[start:start + step]
+            await connection.exec_driver_sql(
+                self._rows_sql(len(chunk)), tuple(itertools.chain.from_iterable(chunk)))
+
+    def _rows_sql(self, count: int) -> str:
+        """The SQLite upsert of ``count`` rows in one statement (kept per count)."""
+        sql = self._sql_of.get(count)
+        if sql is None:
+            sql = self._sql_of[count] = (
+                self._head + ", ".join([self._row] * count) + self._tail)
+        return sql
