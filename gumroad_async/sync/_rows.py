@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from gumroad_async._converter import to_wire_dict
 from gumroad_async._json import dumps
+from gumroad_async.export._encode import wire_dict
 from gumroad_async.records import Sale, Subscriber
 
 __all__ = ["EncodedJSON", "sale_row", "subscriber_row"]
@@ -22,18 +20,9 @@ class EncodedJSON(str):
     __slots__ = ()
 
 
-def _fast_wire_dict() -> Callable[[Any], dict[str, Any]]:
-    # The export's generated per-class encoder (equal to to_wire_dict, several times
-    # faster) when this release has it; the generic one otherwise.
-    try:
-        module = importlib.import_module("gumroad_async.export._encode")
-    except ImportError:
-        return to_wire_dict
-    function: Callable[[Any], dict[str, Any]] = getattr(module, "wire_dict", to_wire_dict)
-    return function
-
-
-_wire_dict = _fast_wire_dict()
+#: Display strings the server computes from the clock at each request ("3 days ago"): stale
+#: once stored, and they would make every re-sync see a change that is not one.
+_VOLATILE = ("timestamp",)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -47,7 +36,10 @@ def _text(value: Any) -> str | None:
 
 
 def _record(record: Any) -> tuple[EncodedJSON, str]:
-    encoded = dumps(_wire_dict(record))
+    wire = wire_dict(record)
+    for key in _VOLATILE:
+        wire.pop(key, None)
+    encoded = dumps(wire)
     # The digest is of the record as the server sent it; equal content, equal digest.
     return EncodedJSON(encoded.decode()), hashlib.blake2b(encoded, digest_size=16).hexdigest()
 
