@@ -31,18 +31,19 @@ from gumroad_async.errors import (
     ServerError,
 )
 from gumroad_async.sync import (
+    Delivery,
     StoreUnavailableError,
     SyncError,
     SyncInProgressError,
     SyncRun,
     SyncWindow,
+    commit_pages,
     finish_run,
     hold_lease,
     load_state,
     plan_sales_run,
     resume_run,
 )
-from gumroad_async.sync._runs import Delivery, commit_pages
 from gumroad_async.workers._accounts import Account, UnknownAccountError
 from gumroad_async.workers._fleet import Fleet
 
