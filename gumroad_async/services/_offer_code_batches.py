@@ -37,8 +37,6 @@ __all__ = [
     "BatchItem",
     "BatchOfferCodesService",
     "BatchResult",
-    "create_batch",
-    "delete_batch",
 ]
 
 #: Upper-case letters and digits: Gumroad matches codes without regard to case, so mixed
@@ -146,97 +144,6 @@ async def _existing_names(service: OfferCodesService, product_id: str) -> dict[s
     return {code.name.lower(): code for code in codes if code.name}
 
 
-async def create_batch(
-    service: OfferCodesService,
-    product_ids: Sequence[str] | str,
-    *,
-    count: int,
-    prefix: str = "",
-    length: int = 8,
-    alphabet: str = DEFAULT_ALPHABET,
-    offer_type: OfferType | None = None,
-    amount_off: int | float | None = None,
-    amount_cents: int | None = None,
-    universal: bool = False,
-    max_purchase_count: int | None = 1,
-    concurrency: int = 4,
-    results: str | os.PathLike[str] | None = None,
-    on_progress: Callable[[BatchItem], None] | None = None,
-) -> BatchResult:
-    """See :meth:`BatchOfferCodesService.create_batch`."""
-
-    products = [product_ids] if isinstance(product_ids, str) else list(product_ids)
-    if not products:
-        raise InvalidArgumentError("product_ids", "name at least one product")
-    products = list(dict.fromkeys(check_id("product_id", p) for p in products))
-    if universal and len(products) > 1:
-        raise InvalidArgumentError("product_ids", "a universal code is made once: name one product")
-    count = check_whole_number("count", count, minimum=1)
-    if count > MAX_BATCH:
-        raise InvalidArgumentError("count", f"at most {MAX_BATCH:,} codes per batch")
-    length = check_whole_number("length", length, minimum=1)
-    prefix = _check_prefix(prefix)
-    alphabet = _check_alphabet(alphabet)
-    if len(prefix) + length > 64:
-        raise InvalidArgumentError("length", "prefix and code together must stay within 64")
-    space = len(alphabet) ** length
-    if count > space // 2:
-        raise InvalidArgumentError(
-            "count", f"{count:,} codes need a longer code: length {length} over "
-                     f"{len(alphabet)} characters gives {space:,} (at most half is drawn)"
-        )
-    concurrency = check_whole_number("concurrency", concurrency, minimum=1)
-    # Checks the amount, type and counts; the name is checked per code below.
-    template = offer_code_fields(
-        name=prefix + alphabet[0] * length, offer_type=offer_type, amount_off=amount_off,
-        amount_cents=amount_cents, universal=universal or None,
-        max_purchase_count=max_purchase_count,
-    )
-    del template["name"]
-
-    ledger = _ResultsFile(Path(results) if results is not None else None)
-    known = ledger.read()
-    existing = {p: await _existing_names(service, p) for p in products}
-    codes = list(dict.fromkeys(code for code, _ in known))
-    if known and len(codes) != count:
-        raise InvalidArgumentError(
-            "count", f"the results file {results} holds a batch of {len(codes)} codes, not {count}"
-        )
-    if not codes:
-        codes = _draw(count, prefix, length, alphabet, existing)
-        ledger.append([BatchItem(code, p, "planned") for code in codes for p in products])
-    items = {
-        (code, p): known.get((code, p)) or BatchItem(code, p, "planned")
-        for code in codes for p in products
-    }
-    for key, item in items.items():
-        if item.status != "created":
-            found = existing[item.product_id].get(item.code.lower())
-            if found is not None and found.id:
-                # Made by an earlier run whose answer was lost (or a kill before the row).
-                items[key] = attrs.evolve(item, status="created", offer_code_id=found.id,
-                                          message="found after an interrupted run")
-                ledger.append([items[key]])
-
-    gate = asyncio.Semaphore(concurrency)
-
-    async def make(item: BatchItem) -> None:
-        async with gate:
-            done = await _create_one(service, item, template)
-        items[(item.code, item.product_id)] = done
-        ledger.append([done])
-        if on_progress is not None:
-            on_progress(done)
-
-    pending = [i for i in items.values() if i.status != "created"]
-    if on_progress is not None:
-        for item in items.values():
-            if item.status == "created":
-                on_progress(item)
-    await asyncio.gather(*(make(item) for item in pending))
-    return BatchResult(items=tuple(items[(c, p)] for c in codes for p in products))
-
-
 def _draw(
     count: int, prefix: str, length: int, alphabet: str, existing: dict[str, dict[str, Any]]
 ) -> list[str]:
@@ -290,28 +197,6 @@ async def _create_one(
     return attrs.evolve(item, status="failed", message=f"gave up after {_ATTEMPTS} tries: {last}")
 
 
-async def delete_batch(
-    service: OfferCodesService, product_id: str, *, prefix: str, concurrency: int = 4
-) -> int:
-    """See :meth:`BatchOfferCodesService.delete_batch`."""
-    product_id = check_id("product_id", product_id)
-    prefix = _check_prefix(prefix)
-    if not prefix:
-        raise InvalidArgumentError("prefix", "must not be empty (it would match every code)")
-    concurrency = check_whole_number("concurrency", concurrency, minimum=1)
-    doomed = [c for c in await service.list(product_id).to_list()
-              if c.id and c.name and c.name.startswith(prefix)]
-    gate = asyncio.Semaphore(concurrency)
-
-    async def remove(code: OfferCode) -> None:
-        async with gate:
-            assert code.id is not None
-            await service.delete(product_id, code.id)
-
-    await asyncio.gather(*(remove(code) for code in doomed))
-    return len(doomed)
-
-
 class BatchOfferCodesService(OfferCodesService):
     """``GumroadClient.offer_codes``: the offer code calls, plus batches of them."""
 
@@ -343,14 +228,96 @@ class BatchOfferCodesService(OfferCodesService):
         every step is recorded as it happens; running the same batch again with the same
         file resumes it with the same codes.
         """
-        return await create_batch(
-            self, product_ids, count=count, prefix=prefix, length=length, alphabet=alphabet,
-            offer_type=offer_type, amount_off=amount_off, amount_cents=amount_cents,
-            universal=universal, max_purchase_count=max_purchase_count,
-            concurrency=concurrency, results=results, on_progress=on_progress,
+        products = [product_ids] if isinstance(product_ids, str) else list(product_ids)
+        if not products:
+            raise InvalidArgumentError("product_ids", "name at least one product")
+        products = list(dict.fromkeys(check_id("product_id", p) for p in products))
+        if universal and len(products) > 1:
+            raise InvalidArgumentError(
+                "product_ids", "a universal code is made once: name one product"
+            )
+        count = check_whole_number("count", count, minimum=1)
+        if count > MAX_BATCH:
+            raise InvalidArgumentError("count", f"at most {MAX_BATCH:,} codes per batch")
+        length = check_whole_number("length", length, minimum=1)
+        prefix = _check_prefix(prefix)
+        alphabet = _check_alphabet(alphabet)
+        if len(prefix) + length > 64:
+            raise InvalidArgumentError("length", "prefix and code together must stay within 64")
+        space = len(alphabet) ** length
+        if count > space // 2:
+            raise InvalidArgumentError(
+                "count", f"{count:,} codes need a longer code: length {length} over "
+                         f"{len(alphabet)} characters gives {space:,} (at most half is drawn)"
+            )
+        concurrency = check_whole_number("concurrency", concurrency, minimum=1)
+        # Checks the amount, type and counts; the name is checked per code below.
+        template = offer_code_fields(
+            name=prefix + alphabet[0] * length, offer_type=offer_type, amount_off=amount_off,
+            amount_cents=amount_cents, universal=universal or None,
+            max_purchase_count=max_purchase_count,
         )
+        del template["name"]
+
+        ledger = _ResultsFile(Path(results) if results is not None else None)
+        known = ledger.read()
+        existing = {p: await _existing_names(self, p) for p in products}
+        codes = list(dict.fromkeys(code for code, _ in known))
+        if known and len(codes) != count:
+            raise InvalidArgumentError(
+                "count",
+                f"the results file {results} holds a batch of {len(codes)} codes, not {count}",
+            )
+        if not codes:
+            codes = _draw(count, prefix, length, alphabet, existing)
+            ledger.append([BatchItem(code, p, "planned") for code in codes for p in products])
+        items = {
+            (code, p): known.get((code, p)) or BatchItem(code, p, "planned")
+            for code in codes for p in products
+        }
+        for key, item in items.items():
+            if item.status != "created":
+                found = existing[item.product_id].get(item.code.lower())
+                if found is not None and found.id:
+                    # Made by an earlier run whose answer was lost (or a kill before the row).
+                    items[key] = attrs.evolve(item, status="created", offer_code_id=found.id,
+                                              message="found after an interrupted run")
+                    ledger.append([items[key]])
+
+        gate = asyncio.Semaphore(concurrency)
+
+        async def make(item: BatchItem) -> None:
+            async with gate:
+                done = await _create_one(self, item, template)
+            items[(item.code, item.product_id)] = done
+            ledger.append([done])
+            if on_progress is not None:
+                on_progress(done)
+
+        pending = [i for i in items.values() if i.status != "created"]
+        if on_progress is not None:
+            for item in items.values():
+                if item.status == "created":
+                    on_progress(item)
+        await asyncio.gather(*(make(item) for item in pending))
+        return BatchResult(items=tuple(items[(c, p)] for c in codes for p in products))
 
     async def delete_batch(self, product_id: str, *, prefix: str, concurrency: int = 4) -> int:
         """Delete the product's offer codes whose names start with ``prefix``; returns how
         many were deleted."""
-        return await delete_batch(self, product_id, prefix=prefix, concurrency=concurrency)
+        product_id = check_id("product_id", product_id)
+        prefix = _check_prefix(prefix)
+        if not prefix:
+            raise InvalidArgumentError("prefix", "must not be empty (it would match every code)")
+        concurrency = check_whole_number("concurrency", concurrency, minimum=1)
+        doomed = [c for c in await self.list(product_id).to_list()
+                  if c.id and c.name and c.name.startswith(prefix)]
+        gate = asyncio.Semaphore(concurrency)
+
+        async def remove(code: OfferCode) -> None:
+            async with gate:
+                assert code.id is not None
+                await self.delete(product_id, code.id)
+
+        await asyncio.gather(*(remove(code) for code in doomed))
+        return len(doomed)

@@ -144,10 +144,6 @@ class SalesBook:
         )
         return number
 
-    def next_order_id(self) -> int:
-        """The ``order_id`` the next sale will get."""
-        return encrypt_numeric(len(self._id))
-
     # -- reading ----------------------------------------------------------------------
     def page(
         self,
@@ -221,12 +217,8 @@ class SalesBook:
             sale = {k: v for k, v in sale.items() if v is not None or k in _KEPT_NULLS}
         return sale
 
-    def page_bytes(self, numbers: list[int]) -> bytes:
-        """The JSON array of a page, assembled from the pre-encoded bytes."""
-        return b"".join(self.page_parts(numbers))
-
     def page_parts(self, numbers: list[int]) -> list[bytes]:
-        """The pieces of ``page_bytes``, to be joined once with whatever surrounds them."""
+        """The pieces of a page's JSON array, to be joined once with whatever surrounds them."""
         now = time.time()
         self._timestamp(int(now), now)  # refreshes the cache on a new minute
         parts: list[bytes] = [b"["]
