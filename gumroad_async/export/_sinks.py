@@ -27,8 +27,10 @@ from typing import IO, Any, Protocol, runtime_checkable
 
 import attrs
 
+from gumroad_async._converter import record_structurer
 from gumroad_async.export._checkpoint import CheckpointError, CheckpointMismatchError
 from gumroad_async.export._encode import csv_rows, encode_jsonl, encode_wire_jsonl
+from gumroad_async.export._wire_csv import wire_csv_rows
 from gumroad_async.records import Sale
 
 __all__ = ["CSVSink", "JSONLSink", "Sink", "StdoutSink"]
@@ -202,6 +204,7 @@ class CSVSink(_FileSink):
         fsync: bool = True,
     ) -> None:
         super().__init__(path, fsync=fsync)
+        self.record_type = record_type
         self.columns = list(columns) if columns is not None else [
             field.name for field in attrs.fields(record_type) if field.name != "extra"
         ]
@@ -215,6 +218,14 @@ class CSVSink(_FileSink):
         return buffer.getvalue().encode()
 
     def _encode(self, records: Sequence[Any]) -> bytes:
+        # An export's page of objects as sent, of this sink's record type (its structuring
+        # function is that type's): the rows are written from the objects, no record built.
+        wire = getattr(records, "wire", None)
+        if wire is not None and getattr(records, "_structure", None) is record_structurer(
+                self.record_type):
+            data = wire_csv_rows(self.record_type, self.columns, wire)
+            if data is not None:
+                return data
         return csv_rows(records, self.columns)
 
 
