@@ -101,7 +101,7 @@ class WireRows:
         self.record_row = row
         self.wire_names = [_wire_name(fields[c]) for c in columns]
         self.types = [fields[c].type for c in columns]
-        self.cell_of = [_converted_cell(i, tp) for i, tp in enumerate(self.types)]
+        self.converted: dict[int, _Cell] = {}  # made when a column first needs it
         self.shapes: dict[tuple[str, ...], _Shape] = {}
         self.memos: dict[int, _Cell] = {}
 
@@ -187,7 +187,7 @@ class WireRows:
                 spelt.append(f"{{_float({a})}}")
                 cells.append(f"_float({a})")
             else:
-                namespace[f"_c{i}"] = self.cell_of[i]
+                namespace[f"_c{i}"] = self.cell_of(i)
                 namespace[f"_s{i}"] = self._spelt_function(i, tp, kind)
                 spelt.append(f"{{_s{i}({a})}}")
                 cells.append(f"_c{i}({a})")
@@ -210,9 +210,16 @@ class WireRows:
         return typed
 
 
+    def cell_of(self, i: int) -> _Cell:
+        """``value -> cell`` of column ``i`` (see :func:`_converted_cell`)."""
+        cell = self.converted.get(i)
+        if cell is None:
+            cell = self.converted[i] = _converted_cell(i, self.types[i])
+        return cell
+
     def _spelt_function(self, i: int, tp: Any, kind: type) -> _Cell:
         """``value -> written cell`` for column ``i`` and values of type ``kind``."""
-        cell = self.cell_of[i]
+        cell = self.cell_of(i)
 
         def spelt(value: Any) -> str:
             return _spelt(cell(value))
