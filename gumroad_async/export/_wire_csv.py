@@ -116,6 +116,18 @@ class WireRows:
                 if keys != last_keys:
                     shape, last_keys = self._shape(keys), keys
                 if shape is not None:
+                    typed = shape.last
+                    if typed is not None:  # most objects: the previous one's types
+                        try:
+                            line = typed.line(data)
+                        except _NeedsWriter:
+                            line = None
+                        if line.__class__ is str:
+                            pieces.append(line)
+                            continue
+                        if line is None:
+                            pieces.append(_csv_text([typed.cells(data)]))
+                            continue
                     line = self._line(shape, data)
                     if line is not None:
                         pieces.append(line)
@@ -260,21 +272,21 @@ def _utc_text(spelt: _Cell) -> _Cell:
 
 #: Cells remembered per nested-object column (``card``): many sales share one.
 _MEMO_SIZE = 4096
-#: Value types whose equal values are written alike (not floats: 0.0 == -0.0).
-_MEMO_TYPES = frozenset({str, int, bool, type(None)})
+#: Value types no two of which have equal values written apart: not floats (``0.0 ==
+#: -0.0``, ``1.0 == 1``), not booleans (``True == 1``), not containers (unhashable).
+_MEMO_TYPES = frozenset({str, int, type(None)})
 
 
 def _memo(spelt: _Cell) -> _Cell:
-    """``spelt`` for a JSON object, remembered by its items and their types (``1``,
-    ``1.0`` and ``True`` are equal keys, so the types are part of the key)."""
+    """``spelt`` for a JSON object, remembered by its items when they are texts, whole
+    numbers or nulls (a card: many sales share one)."""
     memo: dict[Any, str] = {}
 
     def cell(value: dict[str, Any]) -> str:
-        types = tuple(map(type, value.values()))
-        if not _MEMO_TYPES.issuperset(types):
+        if not _MEMO_TYPES.issuperset(map(type, value.values())):
             text: str = spelt(value)
             return text
-        key = (tuple(value.items()), types)
+        key = tuple(value.items())
         text = memo.get(key)  # type: ignore[assignment]
         if text is None:
             text = spelt(value)

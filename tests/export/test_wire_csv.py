@@ -166,6 +166,15 @@ def test_many_typings_of_one_key_order() -> None:
     assert_same_rows(records.Sale, page)
 
 
+def test_nested_objects_with_equal_but_different_values() -> None:
+    # Remembered cells must not mix up values Python holds equal: 1, 1.0, True; 0.0, -0.0.
+    values: list[Any] = [1, True, 1.0, "1", 0, False, 0.0, -0.0, None, "", [1], {"a": 1}]
+    page = [{"id": str(i), "card": {"visual": v, "expiry_month": v}, "custom_fields": {"n": v},
+             "variants": {"n": v}} for i, v in enumerate(values * 2)]
+    assert_same_rows(records.Sale, page)
+    assert_same_rows(records.Sale, page[::-1])
+
+
 def test_cells_are_those_the_csv_writer_spells() -> None:
     objects = [{"id": "1", "full_name": 'a "b", c', "product_name": "x\ny", "card":
                 {"visual": "**** 4242", "type": "visa"}, "variants": {"Size": "L, tall"},
