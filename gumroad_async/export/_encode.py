@@ -18,7 +18,8 @@ cheaper one: it keeps every field, unknown ones and nulls included, with the ser
 spelling (no lenient conversion: a count sent as ``"3"`` stays ``"3"``, a date sent with a
 time keeps it), and structuring it again gives the same record as the stream
 (``tests/export/test_encode.py`` checks both). Records written by hand go through
-``wire_dict`` as before.
+``wire_dict`` as before. A CSV export writes its rows from those objects too (see
+``_wire_csv``), with the cells :func:`csv_rows` writes for their records.
 
 Encoding is all or nothing per page: a record that cannot be encoded (nested deeper than
 the JSON encoder allows, an integer orjson cannot hold, a lone surrogate) raises

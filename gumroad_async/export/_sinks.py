@@ -191,6 +191,8 @@ class CSVSink(_FileSink):
 
     Nested values (``card``, ``variants``, ``custom_fields``) are written as JSON in their
     cell; fields the record type does not declare are left out (use JSONL to keep them).
+    In an export of ``record_type`` the rows are written from the objects as sent, with
+    the cells their typed records would give, without building the records.
     """
 
     format = "csv"

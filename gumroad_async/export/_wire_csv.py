@@ -136,25 +136,19 @@ class WireRows:
         return "".join(pieces)
 
     def _line(self, shape: _Shape, data: dict[str, Any]) -> str | None:
-        """``data``'s line, or ``None`` if its value types are past the cache's bounds."""
-        typed = shape.last
+        """The line of an object whose value types are not those of ``shape.last``: by
+        the function of its types, made if new; ``None`` past the cache's bounds."""
+        typed = shape.typed.get(tuple(map(type, data.values())))
+        if typed is None:
+            if len(shape.typed) >= _MAX_TYPINGS:
+                return None
+            typed = self._typed(shape, data)
+        shape.last = typed
         try:
-            line = _MISMATCH if typed is None else typed.line(data)
-            if line is _MISMATCH:
-                typed = shape.typed.get(tuple(map(type, data.values())))
-                if typed is None:
-                    if len(shape.typed) >= _MAX_TYPINGS:
-                        return None
-                    typed = self._typed(shape, data)
-                shape.last = typed
-                line = typed.line(data)
+            line: str | None = typed.line(data)  # its own types: never _MISMATCH
         except _NeedsWriter:
             line = None
-        if line is None:  # the types matched: the writer spells the cells
-            assert typed is not None
-            return _csv_text([typed.cells(data)])
-        text: str = line
-        return text
+        return _csv_text([typed.cells(data)]) if line is None else line
 
     def _shape(self, keys: tuple[str, ...]) -> _Shape | None:
         shape = self.shapes.get(keys)
@@ -220,7 +214,6 @@ class WireRows:
         exec(compile(source, "<gumroad_async CSV line by shape>", "exec"), namespace)
         typed = shape.typed[types] = _Typed(namespace["line"], namespace["cells"])
         return typed
-
 
     def cell_of(self, i: int) -> _Cell:
         """``value -> cell`` of column ``i`` (see :func:`_converted_cell`)."""
