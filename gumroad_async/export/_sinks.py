@@ -206,7 +206,12 @@ class CSVSink(_FileSink):
         fsync: bool = True,
     ) -> None:
         super().__init__(path, fsync=fsync)
-        self.record_type = record_type
+        self._record_type = record_type
+        # The structuring function of an export's pages of this record type (None for a
+        # class that is not a record): the sign that a page's objects can be written as
+        # they came.
+        self._structure = record_structurer(record_type) if (
+            attrs.has(record_type) and "extra" in attrs.fields_dict(record_type)) else None
         self.columns = list(columns) if columns is not None else [
             field.name for field in attrs.fields(record_type) if field.name != "extra"
         ]
@@ -220,12 +225,12 @@ class CSVSink(_FileSink):
         return buffer.getvalue().encode()
 
     def _encode(self, records: Sequence[Any]) -> bytes:
-        # An export's page of objects as sent, of this sink's record type (its structuring
-        # function is that type's): the rows are written from the objects, no record built.
+        # An export's page of objects as sent, of this sink's record type (structured by
+        # that type's function): the rows are written from the objects, no record built.
         wire = getattr(records, "wire", None)
-        if wire is not None and getattr(records, "_structure", None) is record_structurer(
-                self.record_type):
-            data = wire_csv_rows(self.record_type, self.columns, wire)
+        if (wire is not None and self._structure is not None
+                and getattr(records, "_structure", None) is self._structure):
+            data = wire_csv_rows(self._record_type, self.columns, wire)
             if data is not None:
                 return data
         return csv_rows(records, self.columns)

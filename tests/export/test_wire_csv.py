@@ -266,3 +266,13 @@ async def test_an_export_of_subscribers(fake: FakeGumroad, client: GumroadClient
     result = await export_subscribers(
         client, CheckingCSVSink(out, record_type=records.Subscriber), product)
     assert result.records == 25 == CheckingCSVSink.checked
+
+
+def test_a_sink_of_a_class_that_is_not_a_record_writes_by_attributes() -> None:
+    class Plain:
+        id = "p1"
+        email = "a@b.c"
+
+    sink = CSVSink("unused.csv", record_type=Plain, columns=["id", "email"])
+    page = WireRecords([{"id": "s1"}], lambda _: Plain())
+    assert sink._encode(page) == b"p1,a@b.c\n"
