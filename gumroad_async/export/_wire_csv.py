@@ -40,6 +40,9 @@ _MAX_SHAPE_KEYS = 200
 _MAX_TYPINGS = 8
 
 _Cell = Callable[[Any], Any]
+#: A bool field's cell: ``_to_bool`` stores 1, 1.0, 0, 0.0 and -0.0 as the bool they
+#: equal, so the one lookup is right for those too; any other value raises.
+_BOOL_TEXT = {True: "true", False: "false"}
 _MISMATCH: Any = object()  # returned by a line function for values of other types
 
 
@@ -122,6 +125,8 @@ class WireRows:
                             line = typed.line(data)
                         except _NeedsWriter:
                             line = None
+                        except (KeyError, TypeError):  # a bool field's value of another type
+                            line = _MISMATCH
                         if line.__class__ is str:
                             pieces.append(line)
                             continue
@@ -173,9 +178,16 @@ class WireRows:
                 cells.append("None")
                 continue
             kind = types[p]
+            a, plain = f"a{p}", _plain_type(tp)
+            if kind is plain is bool:
+                # No type test: ``_BOOL_TEXT[value]`` is right for every value it has (a
+                # ``1`` or ``0.0`` is stored as the bool it equals) and raises for others.
+                namespace["_BOOL_TEXT"] = _BOOL_TEXT
+                spelt.append(f"{{_BOOL_TEXT[{a}]}}")
+                cells.append(f"_BOOL_TEXT[{a}]")
+                continue
             namespace[f"_T{p}"] = kind
             tests.append(f"type(a{p}) is not _T{p}")
-            a, plain = f"a{p}", _plain_type(tp)
             if kind is plain and kind in (str, int, float):
                 # Stored as it is; written by the CSV writer as str() (repr() for a float),
                 # which is what an f-string does for these exact types.
@@ -183,9 +195,6 @@ class WireRows:
                 cells.append(a)
                 if kind is str:
                     checked.append(f"{{{a}}}")
-            elif kind is plain is bool:
-                spelt.append(f"{{'true' if {a} else 'false'}}")
-                cells.append(f"('true' if {a} else 'false')")
             elif kind is int and plain is float:
                 # A whole number for a float field (``"average_rating": 0``): stored as
                 # ``float(value)``, written as its repr(), which the f-string spells too.

@@ -166,6 +166,13 @@ def test_many_typings_of_one_key_order() -> None:
     assert_same_rows(records.Sale, page)
 
 
+def test_bool_fields_sent_as_other_values() -> None:
+    # The first object's line function (a bool) meets numbers equal to a bool, and others.
+    values: list[Any] = [True, 1, 0, 1.0, 0.0, -0.0, 2, 0.5, "true", "no", None, [], {}]
+    page = [{"id": str(i), "paid": v, "refunded": False} for i, v in enumerate(values)]
+    assert_same_rows(records.Sale, page)
+
+
 def test_nested_objects_with_equal_but_different_values() -> None:
     # Remembered cells must not mix up values Python holds equal: 1, 1.0, True; 0.0, -0.0.
     values: list[Any] = [1, True, 1.0, "1", 0, False, 0.0, -0.0, None, "", [1], {"a": 1}]
