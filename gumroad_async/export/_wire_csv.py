@@ -71,8 +71,9 @@ def _spelt(value: Any) -> str:
 
 class _Typed:
     """The two functions of one key order and value types: ``line(data)`` (the CSV line,
-    ``None`` if the writer must spell it, ``_MISMATCH`` for values of other types) and
-    ``cells(data)`` (the row's cells, for the writer)."""
+    ``None`` if the writer must spell it, ``_MISMATCH`` for values of other types, or a
+    ``KeyError``/``TypeError`` for a bool field's) and ``cells(data)`` (the row's cells,
+    for the writer)."""
 
     __slots__ = ("cells", "line")
 
