@@ -18,7 +18,8 @@ cheaper one: it keeps every field, unknown ones and nulls included, with the ser
 spelling (no lenient conversion: a count sent as ``"3"`` stays ``"3"``, a date sent with a
 time keeps it), and structuring it again gives the same record as the stream
 (``tests/export/test_encode.py`` checks both). Records written by hand go through
-``wire_dict`` as before.
+``wire_dict`` as before. A CSV export writes its rows from those objects too (see
+``_wire_csv``), with the cells :func:`csv_rows` writes for their records.
 
 Encoding is all or nothing per page: a record that cannot be encoded (nested deeper than
 the JSON encoder allows, an integer orjson cannot hold, a lone surrogate) raises
@@ -313,13 +314,45 @@ def _is_bool_type(tp: Any) -> bool:
 
 _CSVRow = Callable[[Any], list[Any]]
 _csv_functions: dict[tuple[type, tuple[str, ...]], _CSVRow | None] = {}
+_CELL_NAMES: dict[str, Any] = {"_plain": _CSV_PLAIN, "_bool": bool, "_datetime": datetime,
+                               "_cell": _cell, "_json_text": _json_text,
+                               "_dict_cell": _dict_cell, "_dict": dict}
+
+
+def cell_expression(i: int, tp: Any, namespace: dict[str, Any]) -> str:
+    """The source of the CSV cell of a field of type ``tp`` held in the local ``v{i}``.
+
+    One inline test chosen from the declared type (a plain value is taken as it is, a bool
+    spelt without a call) and ``_cell`` for what is left (times, nested values, a value of
+    another type). The names it uses are added to ``namespace``. Shared by the record rows
+    and the rows made straight from decoded objects (``_wire_csv``), so both write alike.
+    """
+    namespace.update(_CELL_NAMES)
+    v = f"v{i}"
+    if _is_plain_type(tp) and not _is_bool_type(tp):
+        return f"{v} if {v}.__class__ in _plain else _cell({v})"
+    if _is_bool_type(tp):
+        return (f"{v} if {v} is None else (('true' if {v} else 'false') "
+                f"if {v}.__class__ is _bool else _cell({v}))")
+    if _single_type(tp) is datetime:
+        return (f"{v} if {v} is None else ({v}.isoformat().replace('+00:00', 'Z') "
+                f"if {v}.__class__ is _datetime else _cell({v}))")
+    if (nested := _single_type(tp)) is not None and attrs.has(nested):
+        # A nested record (card, affiliate...): its dict straight from its own
+        # generated function, as JSON.
+        namespace[f"_R{i}"], namespace[f"_d{i}"] = nested, wire_dict_function(nested)
+        return (f"{v} if {v} is None else (_json_text(_d{i}({v})) "
+                f"if {v}.__class__ is _R{i} else _cell({v}))")
+    if _is_mapping_type(tp):
+        return (f"{v} if {v} is None else (_dict_cell({v}) "
+                f"if {v}.__class__ is _dict else _cell({v}))")
+    return f"{v} if {v} is None else _cell({v})"
 
 
 def csv_row_function(cls: type, columns: Sequence[str]) -> _CSVRow | None:
-    """The ``record -> row`` of an attrs class for ``columns``, generated once: one inline
-    test per cell, chosen from the field's declared type (a plain value is taken as it is,
-    a bool spelt without a call), and ``_cell`` only for what is left (times, nested
-    values, a value of another type). ``None`` if a column is not a field of ``cls``."""
+    """The ``record -> row`` of an attrs class for ``columns``, generated once with one
+    inline test per cell (:func:`cell_expression`). ``None`` if a column is not a field of
+    ``cls``."""
     key = (cls, tuple(columns))
     if key in _csv_functions:
         return _csv_functions[key]
@@ -327,33 +360,9 @@ def csv_row_function(cls: type, columns: Sequence[str]) -> _CSVRow | None:
     if not columns or any(c not in fields or not c.isidentifier() for c in columns):
         _csv_functions[key] = None
         return None
-    cells = []
-    namespace: dict[str, Any] = {"_every": operator.attrgetter(*columns), "_plain": _CSV_PLAIN,
-                                 "_bool": bool, "_datetime": datetime, "_cell": _cell,
-                                 "_json_text": _json_text, "_dict": dict,
-                                 "_dict_cell": _dict_cell}
-    for i, column in enumerate(columns):
-        tp = fields[column].type
-        v = f"v{i}"
-        if _is_plain_type(tp) and not _is_bool_type(tp):
-            cells.append(f"{v} if {v}.__class__ in _plain else _cell({v})")
-        elif _is_bool_type(tp):
-            cells.append(f"{v} if {v} is None else (('true' if {v} else 'false') "
-                         f"if {v}.__class__ is _bool else _cell({v}))")
-        elif _single_type(tp) is datetime:
-            cells.append(f"{v} if {v} is None else ({v}.isoformat().replace('+00:00', 'Z') "
-                         f"if {v}.__class__ is _datetime else _cell({v}))")
-        elif (nested := _single_type(tp)) is not None and attrs.has(nested):
-            # A nested record (card, affiliate...): its dict straight from its own
-            # generated function, as JSON.
-            namespace[f"_R{i}"], namespace[f"_d{i}"] = nested, wire_dict_function(nested)
-            cells.append(f"{v} if {v} is None else (_json_text(_d{i}({v})) "
-                         f"if {v}.__class__ is _R{i} else _cell({v}))")
-        elif _is_mapping_type(tp):
-            cells.append(f"{v} if {v} is None else (_dict_cell({v}) "
-                         f"if {v}.__class__ is _dict else _cell({v}))")
-        else:
-            cells.append(f"{v} if {v} is None else _cell({v})")
+    namespace: dict[str, Any] = {"_every": operator.attrgetter(*columns)}
+    cells = [cell_expression(i, fields[column].type, namespace)
+             for i, column in enumerate(columns)]
     names = ", ".join(f"v{i}" for i in range(len(columns)))
     source = "\n".join([
         "def row(record):",

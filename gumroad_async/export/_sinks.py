@@ -27,8 +27,10 @@ from typing import IO, Any, Protocol, runtime_checkable
 
 import attrs
 
+from gumroad_async._converter import record_structurer
 from gumroad_async.export._checkpoint import CheckpointError, CheckpointMismatchError
 from gumroad_async.export._encode import csv_rows, encode_jsonl, encode_wire_jsonl
+from gumroad_async.export._wire_csv import wire_csv_rows
 from gumroad_async.records import Sale
 
 __all__ = ["CSVSink", "JSONLSink", "Sink", "StdoutSink"]
@@ -189,6 +191,8 @@ class CSVSink(_FileSink):
 
     Nested values (``card``, ``variants``, ``custom_fields``) are written as JSON in their
     cell; fields the record type does not declare are left out (use JSONL to keep them).
+    In an export of ``record_type`` the rows are written from the objects as sent, with
+    the cells their typed records would give, without building the records.
     """
 
     format = "csv"
@@ -202,6 +206,12 @@ class CSVSink(_FileSink):
         fsync: bool = True,
     ) -> None:
         super().__init__(path, fsync=fsync)
+        self._record_type = record_type
+        # The structuring function of an export's pages of this record type (None for a
+        # class that is not a record): the sign that a page's objects can be written as
+        # they came.
+        self._structure = record_structurer(record_type) if (
+            attrs.has(record_type) and "extra" in attrs.fields_dict(record_type)) else None
         self.columns = list(columns) if columns is not None else [
             field.name for field in attrs.fields(record_type) if field.name != "extra"
         ]
@@ -215,6 +225,14 @@ class CSVSink(_FileSink):
         return buffer.getvalue().encode()
 
     def _encode(self, records: Sequence[Any]) -> bytes:
+        # An export's page of objects as sent, of this sink's record type (structured by
+        # that type's function): the rows are written from the objects, no record built.
+        wire = getattr(records, "wire", None)
+        if (wire is not None and self._structure is not None
+                and getattr(records, "_structure", None) is self._structure):
+            data = wire_csv_rows(self._record_type, self.columns, wire)
+            if data is not None:
+                return data
         return csv_rows(records, self.columns)
 
 
