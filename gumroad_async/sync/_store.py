@@ -23,8 +23,8 @@ from gumroad_async.sync._migrations import migrate
 from gumroad_async.sync._rows import EncodedJSON, sale_row, subscriber_row
 from gumroad_async.sync._schema import sales, subscribers
 from gumroad_async.sync._upserts import DriverUpsert
-from gumroad_async.sync._wire_rows import SALE_ROWS, SUBSCRIBER_ROWS
 from gumroad_async.sync._urls import DEFAULT_DATABASE_URL, async_url, describe_url
+from gumroad_async.sync._wire_rows import SALE_ROWS, SUBSCRIBER_ROWS
 
 __all__ = ["RESOURCES", "SyncStore", "UpsertCounts"]
 
@@ -242,11 +242,8 @@ class SyncStore:
         rows = {row["id"]: row for page in pages for row in page}
         if not rows:
             return [UpsertCounts() for _ in pages]
-        found = await connection.execute(
-            sa.select(table.c.id, table.c.digest).where(
-                table.c.account == account, table.c.id.in_(list(rows)))
-        )
-        existing: dict[str, str] = {row_id: digest for row_id, digest in found.all()}
+        existing = await self._upserts[resource].existing_digests(
+            connection, account, list(rows))
         write = [r for r in rows.values() if existing.get(r["id"]) != r["digest"]]
         if write:
             await self._upserts[resource].execute(connection, write)

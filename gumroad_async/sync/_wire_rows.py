@@ -17,16 +17,24 @@ from __future__ import annotations
 
 import hashlib
 import operator
+import types
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from gumroad_async._converter import _MAX_SHAPE_KEYS, _hook_for, _plain_type, _wire_name
-from gumroad_async._converter import record_structurer
+from gumroad_async._converter import (
+    _MAX_SHAPE_KEYS,
+    _hook_for,
+    _plain_type,
+    _taken_as_is,
+    _wire_name,
+    record_structurer,
+)
 from gumroad_async._json import dumps
-from gumroad_async.export._encode import _value
+from gumroad_async.export._encode import _value, wire_dict_function
 from gumroad_async.records import Sale, Subscriber
 from gumroad_async.sync._rows import (
     _VOLATILE,
@@ -49,7 +57,8 @@ _RecordRow = Callable[[Any, str, "str | None", datetime], dict[str, Any]]
 def _getter(positions: Sequence[int]) -> _Getter:
     """``itemgetter`` that always returns a tuple, whatever the number of positions."""
     if len(positions) > 1:
-        return operator.itemgetter(*positions)  # type: ignore[return-value]
+        getter: _Getter = operator.itemgetter(*positions)
+        return getter
     return lambda values: tuple(values[i] for i in positions)
 
 
@@ -61,8 +70,9 @@ class _Plan:
     pick: _Getter
     #: The JSON's keys.
     names: tuple[str, ...]
-    #: (position in the JSON, hook) of the values the converter converts.
-    convert: tuple[tuple[int, Callable[[Any], Any]], ...]
+    #: (position in the JSON, hook, JSON of the hook's value or ``None``: the value
+    #: itself) of the values the converter converts.
+    convert: tuple[tuple[int, Callable[[Any], Any], Callable[[Any], Any] | None], ...]
     #: Columns taken as they are: their names and a getter of the field values (a column
     #: whose field is absent or null points past the JSON's values, at a ``None``).
     plain_columns: tuple[str, ...]
@@ -74,6 +84,26 @@ class _Plan:
 
 
 _FALLBACK = object()  # a shape whose objects all take the record path
+
+
+def _time_json(value: datetime) -> str:
+    """A time as ``wire_dict`` writes it (``_encode._value``'s rule for datetimes)."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _to_json_of(tp: Any) -> Callable[[Any], Any] | None:
+    """How the JSON writes a field's converted value: as it is (``None``: plain types),
+    as a time, as a nested record's dict, or by the generic rules."""
+    if _plain_type(tp) is not None:
+        return None
+    members = [a for a in typing.get_args(tp) if a is not type(None)] if typing.get_origin(
+        tp) in (typing.Union, types.UnionType) else [tp]
+    single = members[0] if len(members) == 1 else None
+    if single is datetime:
+        return _time_json
+    if isinstance(single, type) and attrs.has(single):
+        return wire_dict_function(single)
+    return _value
 
 
 class WireRows:
@@ -92,12 +122,15 @@ class WireRows:
         # did not would need the names told apart here: it takes the record path instead.
         self._enabled = all(_wire_name(f) == f.name for f in fields)
         self._order = {f.name: number for number, f in enumerate(fields)}
+        self._fields = {f.name: f for f in fields}
         self._plain = {f.name: _plain_type(f.type) for f in fields}
         self._hooks = {f.name: _hook_for(f.type) for f in fields}
         self._structure = record_structurer(cls)
         self._record_row = record_row
         self._columns = tuple(columns)
+        self._to_json = {f.name: _to_json_of(f.type) for f in fields}
         self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]], Any] = {}
+        self._last: tuple[Any, Any] = ((), _FALLBACK)
 
     def rows(self, objects: Iterable[Any], account: str, run_id: str | None, now: datetime
              ) -> list[dict[str, Any]]:
@@ -116,22 +149,27 @@ class WireRows:
             return self._by_record(value, account, run_id, now)
         values = tuple(value.values())
         shape = (tuple(value), tuple(map(type, values)))
-        plan = self._plans.get(shape)
-        if plan is None:
-            plan = self._plan(*shape)
-            if len(self._plans) < _MAX_PLANS:
-                self._plans[shape] = plan
+        # A page's objects share a shape: comparing with the last one is cheaper than
+        # hashing it for the lookup.
+        last_shape, plan = self._last
+        if shape != last_shape:
+            plan = self._plans.get(shape)
+            if plan is None:
+                plan = self._plan(*shape)
+                if len(self._plans) < _MAX_PLANS:
+                    self._plans[shape] = plan
+            self._last = (shape, plan)
         if plan is _FALLBACK:
             return self._by_record(value, account, run_id, now)
         assert isinstance(plan, _Plan)
         picked = list(plan.pick(values))
         fields = [*picked, None]
-        for position, hook in plan.convert:
+        for position, hook, to_json in plan.convert:
             converted = hook(picked[position])
             if converted is None:  # the record files it in `extra`: its path, then
                 return self._by_record(value, account, run_id, now)
             fields[position] = converted
-            picked[position] = _value(converted)
+            picked[position] = converted if to_json is None else to_json(converted)
         if plan.id_position is None or fields[plan.id_position] is None:
             return None
         encoded = dumps(dict(zip(plan.names, picked, strict=True)))
@@ -170,10 +208,14 @@ class WireRows:
         positions = [position for _, _, position in declared] + [p for _, p in extras]
         at = {name: index for index, name in enumerate(names)}
         convert = tuple(
-            (index, self._hooks[key]) for index, (_, key, position) in enumerate(declared)
-            if types[position] is not self._plain[key])
+            (index, self._hooks[key], self._to_json[key])
+            for index, (_, key, position) in enumerate(declared)
+            if types[position] is not self._plain[key]
+            and not _taken_as_is(self._fields[key].type, types[position]))
         past = len(names)  # the `None` after the JSON's values
-        plain_columns, plain_positions, other = [], [], []
+        plain_columns: list[str] = []
+        plain_positions: list[int] = []
+        other: list[tuple[str, int, Callable[[Any], Any]]] = []
         for column, field, how in self._columns:
             if how == "extra_text":
                 index = at[field] if field in at and field not in self._order else past
