@@ -51,6 +51,7 @@ __all__ = ["SALE_ROWS", "SUBSCRIBER_ROWS", "WireRows"]
 _MAX_PLANS = 256
 
 _Getter = Callable[[Sequence[Any]], Sequence[Any]]
+_Convert = Callable[[Any], "tuple[Any, Any] | None"]
 _RecordRow = Callable[[Any, str, "str | None", datetime], dict[str, Any]]
 
 
@@ -70,9 +71,8 @@ class _Plan:
     pick: _Getter
     #: The JSON's keys.
     names: tuple[str, ...]
-    #: (position in the JSON, hook, JSON of the hook's value or ``None``: the value
-    #: itself) of the values the converter converts.
-    convert: tuple[tuple[int, Callable[[Any], Any], Callable[[Any], Any] | None], ...]
+    #: (position in the JSON, conversion) of the values the converter converts.
+    convert: tuple[tuple[int, _Convert], ...]
     #: Columns taken as they are: their names and a getter of the field values (a column
     #: whose field is absent or null points past the JSON's values, at a ``None``).
     plain_columns: tuple[str, ...]
@@ -91,19 +91,73 @@ def _time_json(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def _to_json_of(tp: Any) -> Callable[[Any], Any] | None:
-    """How the JSON writes a field's converted value: as it is (``None``: plain types),
-    as a time, as a nested record's dict, or by the generic rules."""
-    if _plain_type(tp) is not None:
-        return None
+def _conversion(tp: Any) -> _Convert:
+    """A field's conversion: the value the record holds and the JSON's value (``None``
+    when the converter's hook cannot read it). Plain types are written as converted,
+    times as ``wire_dict`` writes them, nested records as their dict; anything else by
+    the generic rules (``_encode._value``)."""
+    hook = _hook_for(tp)
     members = [a for a in typing.get_args(tp) if a is not type(None)] if typing.get_origin(
         tp) in (typing.Union, types.UnionType) else [tp]
     single = members[0] if len(members) == 1 else None
-    if single is datetime:
-        return _time_json
-    if isinstance(single, type) and attrs.has(single):
-        return wire_dict_function(single)
-    return _value
+    if _plain_type(tp) is not None:
+        to_json: Callable[[Any], Any] = _same
+    elif single is datetime:
+        to_json = _time_json
+    elif isinstance(single, type) and attrs.has(single):
+        return _NestedRecords(hook, wire_dict_function(single))
+    else:
+        to_json = _value
+
+    def convert(value: Any) -> tuple[Any, Any] | None:
+        converted = hook(value)
+        return None if converted is None else (converted, to_json(converted))
+
+    return convert
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class _NestedRecords:
+    """The conversion of a nested record field (a sale's ``card``), remembered by content:
+    a listing repeats a few cards many times, and building each again cost more than the
+    rest of the row. The records are frozen and the dicts only read, so sharing is safe."""
+
+    __slots__ = ("_hook", "_known", "_to_json")
+
+    _MAX_KNOWN = 4096
+
+    def __init__(self, hook: Callable[[Any], Any], to_json: Callable[[Any], Any]) -> None:
+        self._hook = hook
+        self._to_json = to_json
+        self._known: dict[Any, tuple[Any, Any]] = {}
+
+    def __call__(self, value: Any) -> tuple[Any, Any] | None:
+        if type(value) is not dict:
+            return self._convert(value)
+        kinds = tuple(map(type, value.values()))
+        if float in kinds:  # 0.0 and -0.0 are equal keys but different JSON
+            return self._convert(value)
+        try:
+            # Types too: 1 and True are equal keys but different JSON.
+            key = (tuple(value.items()), kinds)
+            hash(key)
+        except TypeError:  # a list or an object inside: not remembered
+            return self._convert(value)
+        pair = self._known.get(key)
+        if pair is None:
+            pair = self._convert(value)
+            if pair is not None:
+                if len(self._known) >= self._MAX_KNOWN:
+                    self._known.clear()
+                self._known[key] = pair
+        return pair
+
+    def _convert(self, value: Any) -> tuple[Any, Any] | None:
+        converted = self._hook(value)
+        return None if converted is None else (converted, self._to_json(converted))
 
 
 class WireRows:
@@ -124,11 +178,10 @@ class WireRows:
         self._order = {f.name: number for number, f in enumerate(fields)}
         self._fields = {f.name: f for f in fields}
         self._plain = {f.name: _plain_type(f.type) for f in fields}
-        self._hooks = {f.name: _hook_for(f.type) for f in fields}
         self._structure = record_structurer(cls)
         self._record_row = record_row
         self._columns = tuple(columns)
-        self._to_json = {f.name: _to_json_of(f.type) for f in fields}
+        self._converts = {f.name: _conversion(f.type) for f in fields}
         self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]], Any] = {}
         self._last: tuple[Any, Any] = ((), _FALLBACK)
 
@@ -164,12 +217,11 @@ class WireRows:
         assert isinstance(plan, _Plan)
         picked = list(plan.pick(values))
         fields = [*picked, None]
-        for position, hook, to_json in plan.convert:
-            converted = hook(picked[position])
-            if converted is None:  # the record files it in `extra`: its path, then
+        for position, convert in plan.convert:
+            pair = convert(picked[position])
+            if pair is None:  # the record files it in `extra`: its path, then
                 return self._by_record(value, account, run_id, now)
-            fields[position] = converted
-            picked[position] = converted if to_json is None else to_json(converted)
+            fields[position], picked[position] = pair
         if plan.id_position is None or fields[plan.id_position] is None:
             return None
         encoded = dumps(dict(zip(plan.names, picked, strict=True)))
@@ -208,7 +260,7 @@ class WireRows:
         positions = [position for _, _, position in declared] + [p for _, p in extras]
         at = {name: index for index, name in enumerate(names)}
         convert = tuple(
-            (index, self._hooks[key], self._to_json[key])
+            (index, self._converts[key])
             for index, (_, key, position) in enumerate(declared)
             if types[position] is not self._plain[key]
             and not _taken_as_is(self._fields[key].type, types[position]))

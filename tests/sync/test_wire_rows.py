@@ -144,3 +144,10 @@ def test_random_subscribers(raw: dict[str, Any]) -> None:
 
 def test_not_an_object_makes_no_row() -> None:
     assert SALE_ROWS.rows([[], "x", None, {"price": 3}], "acct", None, NOW) == []
+
+
+def test_nested_records_equal_as_keys_but_not_as_json_are_told_apart() -> None:
+    # 1 == True == 1.0 and 0.0 == -0.0 as dict keys; the remembered cards must not mix them.
+    for values in ([1, True, 1.0, "1"], [0.0, -0.0, 0, False]):
+        for number, value in enumerate(values):
+            assert_same_row({"id": f"s{number}", "card": {"visual": value, "bin": value}}, Sale)
