@@ -207,7 +207,9 @@ def _record_hook(cls: type[T]) -> Callable[[Any], T | None]:
         "    if type(data) is not _dict and not isinstance(data, _dict):",
         "        return None",
         "    unknown = data.keys() - _names",
-        "    extra = {k: data[k] for k in unknown} if unknown else {}",
+        # In the order sent (not the set's): equal objects make equal records, and a
+        # record's JSON (the mirror digests it) does not change from process to process.
+        "    extra = {k: v for k, v in data.items() if k in unknown} if unknown else {}",
         "    get = data.get",
     ]
     call = []

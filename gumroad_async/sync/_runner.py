@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from gumroad_async._arguments import check_id, check_whole_number
-from gumroad_async._pagination import Page
+from gumroad_async._pagination import Page, WirePage
 from gumroad_async.client import GumroadClient
 from gumroad_async.export import find_first_day
 from gumroad_async.export._windows import split_days
@@ -57,9 +57,9 @@ DEFAULT_SYNC_CONCURRENCY = 16
 #: Windows planned per unit of concurrency, so that uneven windows still share the work.
 WINDOWS_PER_WORKER = 4
 #: Pages of one window handed to the writer and not yet committed, at most.
-PAGES_IN_FLIGHT = 16
+PAGES_IN_FLIGHT = 64
 #: Rows written in one transaction at most (the ids go into one ``IN (...)``).
-ROWS_PER_COMMIT = 2000
+ROWS_PER_COMMIT = 8000
 
 
 @attrs.frozen
@@ -207,13 +207,15 @@ class _Writer:
 
 
 def _pages_of(client: GumroadClient, run: SyncRun, window: SyncWindow
-              ) -> AsyncGenerator[Page[Any], None]:
+              ) -> AsyncGenerator[Page[Any] | WirePage[Any], None]:
+    # Pages as sent: their rows are made from the objects, no record is built.
     if run.resource == "subscribers":
         assert window.product_id is not None
-        return client.subscribers.list(window.product_id, page_key=window.cursor).pages()
+        return client.subscribers.list(window.product_id, page_key=window.cursor
+                                       ).wire_pages()
     filters = _filters_of(run.scope)
     return client.sales.list(after=window.after, before=window.before,
-                             page_key=window.cursor, **filters).pages()
+                             page_key=window.cursor, **filters).wire_pages()
 
 
 def _filters_of(scope: str) -> dict[str, str]:

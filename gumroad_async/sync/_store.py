@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from gumroad_async._json import dumps
+from gumroad_async._pagination import WireRecords
 from gumroad_async.records import Sale, Subscriber
 from gumroad_async.sync._errors import StoreUnavailableError
 from gumroad_async.sync._migrations import migrate
@@ -23,6 +24,7 @@ from gumroad_async.sync._rows import EncodedJSON, sale_row, subscriber_row
 from gumroad_async.sync._schema import sales, subscribers
 from gumroad_async.sync._upserts import DriverUpsert
 from gumroad_async.sync._urls import DEFAULT_DATABASE_URL, async_url, describe_url
+from gumroad_async.sync._wire_rows import SALE_ROWS, SUBSCRIBER_ROWS
 
 __all__ = ["RESOURCES", "SyncStore", "UpsertCounts"]
 
@@ -211,8 +213,15 @@ class SyncStore:
         *,
         run_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The table rows of records (pure CPU work: done outside any transaction)."""
+        """The table rows of records (pure CPU work: done outside any transaction).
+
+        A listing's page as sent (``WireRecords``, from ``Listing.wire_pages``) makes its
+        rows from the objects themselves, without building the records: the same rows.
+        """
         now = datetime.now(UTC)
+        if isinstance(records, WireRecords):
+            maker = SALE_ROWS if resource == "sales" else SUBSCRIBER_ROWS
+            return maker.rows(records.wire, account, run_id, now)
         make: Any = sale_row if resource == "sales" else subscriber_row
         return [make(record, account, run_id, now) for record in records
                 if record.id is not None]
@@ -233,11 +242,8 @@ class SyncStore:
         rows = {row["id"]: row for page in pages for row in page}
         if not rows:
             return [UpsertCounts() for _ in pages]
-        found = await connection.execute(
-            sa.select(table.c.id, table.c.digest).where(
-                table.c.account == account, table.c.id.in_(list(rows)))
-        )
-        existing: dict[str, str] = {row_id: digest for row_id, digest in found.all()}
+        existing = await self._upserts[resource].existing_digests(
+            connection, account, list(rows))
         write = [r for r in rows.values() if existing.get(r["id"]) != r["digest"]]
         if write:
             await self._upserts[resource].execute(connection, write)

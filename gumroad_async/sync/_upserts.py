@@ -20,11 +20,22 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gumroad_async._json import HAS_ORJSON, dumps
+
+_orjson: Any = None
+_Fragment: Any = None
+if HAS_ORJSON:
+    import orjson
+
+    _orjson = orjson
+    _Fragment = getattr(orjson, "Fragment", None)  # orjson >= 3.9
+
 __all__ = ["SQLITE_PARAMETERS", "DriverUpsert", "sqlite_time"]
 
-#: Parameters per SQLite statement at most: well under the 32,766 that SQLite allows since
-#: 3.32, and under the 999 of older builds.
-SQLITE_PARAMETERS = 4800 if sqlite3.sqlite_version_info >= (3, 32) else 999
+#: Parameters per SQLite statement at most: under the 32,766 that SQLite allows since 3.32
+#: (fewer, larger statements: fewer trips to the driver's thread), and the 999 of older
+#: builds.
+SQLITE_PARAMETERS = 32000 if sqlite3.sqlite_version_info >= (3, 32) else 999
 
 
 def sqlite_time(value: datetime | None) -> str | None:
@@ -71,6 +82,38 @@ def _unnest_upsert(table: sa.Table, names: list[str], upsert: str, dialect: sa.D
             f"FROM unnest({', '.join(arrays)}) AS batch ({listed}){conflict}")
 
 
+def _json_upsert(table: sa.Table, names: list[str], upsert: str, dialect: sa.Dialect
+                 ) -> str:
+    """PostgreSQL: the upsert of a whole batch given as ONE JSON array of row objects
+    (``$1``), with the ``ON CONFLICT`` clause of the compiled ``upsert``.
+
+    One parameter instead of one array per column: asyncpg checks every element of an
+    array parameter against ``collections.abc`` classes (two slow ``isinstance`` calls
+    each), which cost more than the rest of the write; the server reads the JSON in C.
+    """
+    quote = dialect.identifier_preparer.quote
+    listed = ", ".join(quote(name) for name in names)
+    conflict = upsert[upsert.index(" ON CONFLICT "):]
+    return (f"INSERT INTO {quote(table.name)} ({listed}) SELECT {listed} "
+            f"FROM json_populate_recordset(NULL::{quote(table.name)}, $1::JSON) AS batch"
+            f"{conflict}")
+
+
+def _digests_sql(table: sa.Table, dialect: sa.Dialect) -> str | None:
+    """The driver SQL of an account's digests of a list of ids, given as one parameter
+    (``None``: an SQLite without ``json_each``, which takes SQLAlchemy's ``IN``)."""
+    quote = dialect.identifier_preparer.quote
+    name = quote(table.name)
+    if dialect.name == "postgresql":
+        id_type = table.c.id.type.compile(dialect=dialect)
+        return (f"SELECT id, digest FROM {name} WHERE account = $1 "
+                f"AND id = ANY($2::{id_type}[])")
+    if sqlite3.sqlite_version_info < (3, 38):
+        return None  # JSON functions are built in from 3.38 on
+    return (f"SELECT id, digest FROM {name} WHERE account = ? "
+            "AND id IN (SELECT value FROM json_each(?))")
+
+
 class DriverUpsert:
     """One table's upsert for one engine: the SQL text and how a row dict becomes the
     driver's parameter tuple."""
@@ -82,12 +125,18 @@ class DriverUpsert:
         if sorted(names) != sorted(c.name for c in table.columns):
             raise AssertionError(f"unexpected parameters of the {table.name} upsert: {names}")
         pick = operator.itemgetter(*names)
+        self._table = table
         self._tuple: Callable[[dict[str, Any]], tuple[Any, ...]] = pick
         self._times: list[int] = []
         self._arrays = engine_dialect.name == "postgresql"
         one_row: str = compiled.string
         self.sql = one_row
-        if self._arrays:
+        self._names = tuple(map(str.__str__, names))  # exact str: orjson keys
+        #: PostgreSQL with orjson: the whole batch as ONE JSON parameter.
+        self._as_json = self._arrays and _Fragment is not None
+        if self._as_json:
+            self.sql = _json_upsert(table, names, one_row, engine_dialect)
+        elif self._arrays:
             self.sql = _unnest_upsert(table, names, one_row, engine_dialect)
         # SQLite: "INSERT ... VALUES" + one "(?, ...)" per row + " ON CONFLICT ...".
         values = one_row.index(" VALUES (") + len(" VALUES ")
@@ -99,6 +148,23 @@ class DriverUpsert:
         if engine_dialect.name == "sqlite":
             self._times = [i for i, name in enumerate(names)
                            if isinstance(table.c[name].type, sa.DateTime)]
+        self._digests_sql = _digests_sql(table, engine_dialect)
+
+    async def existing_digests(self, connection: AsyncConnection, account: str,
+                               ids: list[str]) -> dict[str, str]:
+        """The stored digests of those of ``ids`` that the account has, by id."""
+        if self._digests_sql is None:
+            table = self._table
+            found = await connection.execute(sa.select(table.c.id, table.c.digest).where(
+                table.c.account == account, table.c.id.in_(ids)))
+        else:
+            # The ids as ONE parameter (an array, a JSON list): one SQL text whatever their
+            # number, prepared once, where an ``IN (...)`` of as many parameters as ids
+            # made (and PostgreSQL planned) a new statement for each batch.
+            ids_parameter: Any = ids if self._arrays else dumps(ids).decode()
+            found = await connection.exec_driver_sql(
+                self._digests_sql, (account, ids_parameter))
+        return {row_id: digest for row_id, digest in found.all()}
 
     def parameters(self, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
         """The driver's parameter tuples of ``rows`` (dicts of the table's columns)."""
@@ -122,6 +188,11 @@ class DriverUpsert:
     async def execute(self, connection: AsyncConnection, rows: Iterable[dict[str, Any]]
                       ) -> None:
         """Write ``rows`` in the connection's transaction."""
+        if self._as_json:
+            batch = self.json_batch(rows)
+            if batch is not None:
+                await connection.exec_driver_sql(self.sql, (batch,))
+            return
         parameters = self.parameters(rows)
         if not parameters:
             return
@@ -135,6 +206,25 @@ class DriverUpsert:
             chunk = parameters[start:start + step]
             await connection.exec_driver_sql(
                 self._rows_sql(len(chunk)), tuple(itertools.chain.from_iterable(chunk)))
+
+    def json_batch(self, rows: Iterable[dict[str, Any]]) -> str | None:
+        """PostgreSQL: ``rows`` as one JSON array of objects (``None`` if there are none).
+
+        The record column's JSON text goes in as it is (an ``orjson.Fragment``): encoded
+        once, when the row was made. Times are written with their offset (naive ones as
+        UTC, as SQLAlchemy's ``DateTime(timezone=True)`` reads them).
+        """
+        assert _Fragment is not None and _orjson is not None
+        pick, names, fragment = self._tuple, self._names, _Fragment
+        objects = []
+        for row in rows:
+            values = dict(zip(names, pick(row), strict=True))
+            values["record"] = fragment(str.__str__(values["record"]))
+            objects.append(values)
+        if not objects:
+            return None
+        encoded: bytes = _orjson.dumps(objects, option=_orjson.OPT_NAIVE_UTC)
+        return encoded.decode()
 
     def _rows_sql(self, count: int) -> str:
         """The SQLite upsert of ``count`` rows in one statement (kept per count)."""

@@ -1,0 +1,308 @@
+"""Rows straight from the objects the server sent, without building the records.
+
+Building a ``Sale`` from each object and then its JSON dict back (``wire_dict``) cost about
+as much as the rest of a backfill's client work. A :class:`WireRows` reads the object once
+instead, with one plan per key order and value types (a server sends a listing's objects
+in one or two such shapes): which keys make the JSON and in what order (the record's
+declared fields first, in declaration order, then the other keys as sent, exactly as
+``wire_dict`` writes a record), and which values need the converter's lenient hook (a
+date, a nested record, an integer sent as ``1.0``). A value of a declared field that the
+hook cannot read sends the object down the record path (``sale_row``), which files it in
+the record's ``extra``: so every row, record JSON and digest equals the record path's
+(``tests/sync/test_wire_rows.py`` checks it on every documented example and on random
+objects).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+import types
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from gumroad_async._converter import (
+    _MAX_SHAPE_KEYS,
+    _hook_for,
+    _plain_type,
+    _taken_as_is,
+    _wire_name,
+    record_structurer,
+)
+from gumroad_async._json import dumps
+from gumroad_async.export._encode import _value, wire_dict_function
+from gumroad_async.records import Sale, Subscriber
+from gumroad_async.sync._rows import (
+    _VOLATILE,
+    EncodedJSON,
+    _text,
+    _utc,
+    sale_row,
+    subscriber_row,
+)
+
+__all__ = ["SALE_ROWS", "SUBSCRIBER_ROWS", "WireRows"]
+
+#: Plans kept per record class; objects of further shapes take the record path.
+_MAX_PLANS = 256
+
+_Getter = Callable[[Sequence[Any]], Sequence[Any]]
+_Convert = Callable[[Any], "tuple[Any, Any] | None"]
+_RecordRow = Callable[[Any, str, "str | None", datetime], dict[str, Any]]
+
+
+def _getter(positions: Sequence[int]) -> _Getter:
+    """``itemgetter`` that always returns a tuple, whatever the number of positions."""
+    if len(positions) > 1:
+        getter: _Getter = operator.itemgetter(*positions)
+        return getter
+    return lambda values: tuple(values[i] for i in positions)
+
+
+@attrs.frozen
+class _Plan:
+    """How objects of one key order and value types become a row."""
+
+    #: The JSON's values, from the object's values, in the JSON's order.
+    pick: _Getter
+    #: The JSON's keys.
+    names: tuple[str, ...]
+    #: (position in the JSON, conversion) of the values the converter converts.
+    convert: tuple[tuple[int, _Convert], ...]
+    #: Columns taken as they are: their names and a getter of the field values (a column
+    #: whose field is absent or null points past the JSON's values, at a ``None``).
+    plain_columns: tuple[str, ...]
+    plain_values: _Getter
+    #: Columns that go through a function: (name, position, function).
+    other_columns: tuple[tuple[str, int, Callable[[Any], Any]], ...]
+    #: Position of ``id`` in the JSON, or ``None``: no id, no row.
+    id_position: int | None
+
+
+_FALLBACK = object()  # a shape whose objects all take the record path
+
+
+def _time_json(value: datetime) -> str:
+    """A time as ``wire_dict`` writes it (``_encode._value``'s rule for datetimes)."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _conversion(tp: Any) -> _Convert:
+    """A field's conversion: the value the record holds and the JSON's value (``None``
+    when the converter's hook cannot read it). Plain types are written as converted,
+    times as ``wire_dict`` writes them, nested records as their dict; anything else by
+    the generic rules (``_encode._value``)."""
+    hook = _hook_for(tp)
+    members = [a for a in typing.get_args(tp) if a is not type(None)] if typing.get_origin(
+        tp) in (typing.Union, types.UnionType) else [tp]
+    single = members[0] if len(members) == 1 else None
+    if _plain_type(tp) is not None:
+        to_json: Callable[[Any], Any] = _same
+    elif single is datetime:
+        to_json = _time_json
+    elif isinstance(single, type) and attrs.has(single):
+        return _NestedRecords(hook, wire_dict_function(single))
+    else:
+        to_json = _value
+
+    def convert(value: Any) -> tuple[Any, Any] | None:
+        converted = hook(value)
+        return None if converted is None else (converted, to_json(converted))
+
+    return convert
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class _NestedRecords:
+    """The conversion of a nested record field (a sale's ``card``), remembered by content:
+    a listing repeats a few cards many times, and building each again cost more than the
+    rest of the row. The records are frozen and the dicts only read, so sharing is safe."""
+
+    __slots__ = ("_hook", "_known", "_to_json")
+
+    _MAX_KNOWN = 4096
+
+    def __init__(self, hook: Callable[[Any], Any], to_json: Callable[[Any], Any]) -> None:
+        self._hook = hook
+        self._to_json = to_json
+        self._known: dict[Any, tuple[Any, Any]] = {}
+
+    def __call__(self, value: Any) -> tuple[Any, Any] | None:
+        if type(value) is not dict:
+            return self._convert(value)
+        kinds = tuple(map(type, value.values()))
+        if float in kinds:  # 0.0 and -0.0 are equal keys but different JSON
+            return self._convert(value)
+        try:
+            # Types too: 1 and True are equal keys but different JSON.
+            key = (tuple(value.items()), kinds)
+            hash(key)
+        except TypeError:  # a list or an object inside: not remembered
+            return self._convert(value)
+        pair = self._known.get(key)
+        if pair is None:
+            pair = self._convert(value)
+            if pair is not None:
+                if len(self._known) >= self._MAX_KNOWN:
+                    self._known.clear()
+                self._known[key] = pair
+        return pair
+
+    def _convert(self, value: Any) -> tuple[Any, Any] | None:
+        converted = self._hook(value)
+        return None if converted is None else (converted, self._to_json(converted))
+
+
+class WireRows:
+    """The rows of one table from the objects as sent, equal to ``record_row`` applied
+    to the records made from them.
+
+    ``columns`` names the table's record columns: ``(column, field, how)`` with ``how``
+    ``"value"`` (the field's value), ``"utc"`` (a time, in UTC) or ``"extra_text"`` (an
+    undeclared key's value when it is text).
+    """
+
+    def __init__(self, cls: type[Any], record_row: _RecordRow,
+                 columns: Sequence[tuple[str, str, str]]) -> None:
+        fields = [f for f in attrs.fields(attrs.resolve_types(cls)) if f.name != "extra"]
+        # Python names and wire names agree for the mirrored records; a record where they
+        # did not would need the names told apart here: it takes the record path instead.
+        self._enabled = all(_wire_name(f) == f.name for f in fields)
+        self._order = {f.name: number for number, f in enumerate(fields)}
+        self._fields = {f.name: f for f in fields}
+        self._plain = {f.name: _plain_type(f.type) for f in fields}
+        self._structure = record_structurer(cls)
+        self._record_row = record_row
+        self._columns = tuple(columns)
+        self._converts = {f.name: _conversion(f.type) for f in fields}
+        self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]], Any] = {}
+        self._last: tuple[Any, Any] = ((), _FALLBACK)
+
+    def rows(self, objects: Iterable[Any], account: str, run_id: str | None, now: datetime
+             ) -> list[dict[str, Any]]:
+        """The rows of ``objects`` (those with an id), in order."""
+        out = []
+        for value in objects:
+            row = self.row(value, account, run_id, now)
+            if row is not None:
+                out.append(row)
+        return out
+
+    def row(self, value: Any, account: str, run_id: str | None, now: datetime
+            ) -> dict[str, Any] | None:
+        """One object's row (``None`` if it has no id)."""
+        if type(value) is not dict or not self._enabled:
+            return self._by_record(value, account, run_id, now)
+        values = tuple(value.values())
+        shape = (tuple(value), tuple(map(type, values)))
+        # A page's objects share a shape: comparing with the last one is cheaper than
+        # hashing it for the lookup.
+        last_shape, plan = self._last
+        if shape != last_shape:
+            plan = self._plans.get(shape)
+            if plan is None:
+                plan = self._plan(*shape)
+                if len(self._plans) < _MAX_PLANS:
+                    self._plans[shape] = plan
+            self._last = (shape, plan)
+        if plan is _FALLBACK:
+            return self._by_record(value, account, run_id, now)
+        assert isinstance(plan, _Plan)
+        picked = list(plan.pick(values))
+        fields = [*picked, None]
+        for position, convert in plan.convert:
+            pair = convert(picked[position])
+            if pair is None:  # the record files it in `extra`: its path, then
+                return self._by_record(value, account, run_id, now)
+            fields[position], picked[position] = pair
+        if plan.id_position is None or fields[plan.id_position] is None:
+            return None
+        encoded = dumps(dict(zip(plan.names, picked, strict=True)))
+        row = dict(zip(plan.plain_columns, plan.plain_values(fields), strict=True))
+        for name, position, function in plan.other_columns:
+            row[name] = function(fields[position])
+        row["account"] = account
+        row["record"] = EncodedJSON(encoded.decode())
+        row["digest"] = hashlib.blake2b(encoded, digest_size=16).hexdigest()
+        row["seen_run"] = run_id
+        row["synced_at"] = now
+        return row
+
+    def _by_record(self, value: Any, account: str, run_id: str | None, now: datetime
+                   ) -> dict[str, Any] | None:
+        record = self._structure(value)
+        if record is None or record.id is None:
+            return None
+        return self._record_row(record, account, run_id, now)
+
+    def _plan(self, keys: tuple[str, ...], types: tuple[type, ...]) -> Any:
+        """The plan of one shape, or ``_FALLBACK``."""
+        if len(keys) > _MAX_SHAPE_KEYS:
+            return _FALLBACK  # the converter's generic path files extras in another order
+        declared: list[tuple[int, str, int]] = []  # (declaration order, key, position)
+        extras: list[tuple[str, int]] = []
+        for position, (key, kind) in enumerate(zip(keys, types, strict=True)):
+            if key in _VOLATILE:
+                continue  # never stored nor digested, whatever it holds
+            if key not in self._order:
+                extras.append((key, position))
+            elif kind is not type(None):  # a null field is left out, as `wire_dict` does
+                declared.append((self._order[key], key, position))
+        declared.sort()
+        names = tuple([key for _, key, _ in declared] + [key for key, _ in extras])
+        positions = [position for _, _, position in declared] + [p for _, p in extras]
+        at = {name: index for index, name in enumerate(names)}
+        convert = tuple(
+            (index, self._converts[key])
+            for index, (_, key, position) in enumerate(declared)
+            if types[position] is not self._plain[key]
+            and not _taken_as_is(self._fields[key].type, types[position]))
+        past = len(names)  # the `None` after the JSON's values
+        plain_columns: list[str] = []
+        plain_positions: list[int] = []
+        other: list[tuple[str, int, Callable[[Any], Any]]] = []
+        for column, field, how in self._columns:
+            if how == "extra_text":
+                index = at[field] if field in at and field not in self._order else past
+                other.append((column, index, _text))
+                continue
+            index = at.get(field, past)
+            if how == "utc":
+                other.append((column, index, _utc))
+            else:
+                plain_columns.append(column)
+                plain_positions.append(index)
+        return _Plan(
+            pick=_getter(positions), names=names, convert=convert,
+            plain_columns=tuple(plain_columns), plain_values=_getter(plain_positions),
+            other_columns=tuple(other), id_position=at.get("id"),
+        )
+
+
+def _value_columns(*names: str) -> list[tuple[str, str, str]]:
+    return [(name, name, "value") for name in names]
+
+
+#: ``sale_row`` from the objects as sent.
+SALE_ROWS = WireRows(Sale, sale_row, [
+    ("id", "id", "value"), ("created_at", "created_at", "utc"),
+    *_value_columns("product_id", "product_name", "email", "order_id", "price",
+                    "gumroad_fee", "quantity"),
+    ("currency", "currency", "extra_text"),
+    *_value_columns("currency_symbol", "refunded", "partially_refunded", "chargedback",
+                    "disputed", "dispute_won", "shipped", "subscription_id", "purchaser_id"),
+])
+
+#: ``subscriber_row`` from the objects as sent.
+SUBSCRIBER_ROWS = WireRows(Subscriber, subscriber_row, [
+    *_value_columns("id", "product_id", "product_name", "user_id", "user_email", "status",
+                    "recurrence", "charge_occurrence_count"),
+    *[(name, name, "utc") for name in ("created_at", "cancelled_at", "ended_at", "failed_at")],
+])

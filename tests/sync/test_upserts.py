@@ -1,0 +1,68 @@
+"""The mirror's driver upserts (SQLite: multi-row VALUES; PostgreSQL: one JSON batch) store
+exactly what SQLAlchemy's own upsert of the same rows stores, and the digest lookup (one
+parameter for all ids) finds what an ``IN (...)`` finds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from gumroad_async.sync import SyncStore
+from gumroad_async.sync._rows import EncodedJSON
+from gumroad_async.sync._schema import sales
+from gumroad_async.sync._upserts import upsert_statement
+
+NOW = datetime(2026, 11, 23, 10, 11, 12, 345678, tzinfo=UTC)
+
+
+def rows(account: str) -> list[dict[str, Any]]:
+    base: dict[str, Any] = {c.name: None for c in sales.columns}
+    return [
+        {**base, "account": account, "id": "plain", "created_at": NOW, "price": 500,
+         "email": "a@example.com", "refunded": False, "shipped": True,
+         "record": EncodedJSON('{"id":"plain","price":500}'), "digest": "d1",
+         "synced_at": NOW},
+        {**base, "account": account, "id": "odd \"quoted\" \\ ünïcødé ✓",
+         "created_at": datetime(2024, 2, 29, 23, 59, 59, 1, tzinfo=UTC),
+         "product_name": "naïve \n tab\t", "order_id": 2**62, "gumroad_fee": -3,
+         "quantity": 0, "currency": "eur", "partially_refunded": True,
+         "record": EncodedJSON('{"nested":{"a":[1,2.5,null,"x\\u00e9"]},"big":123456789012}'),
+         "digest": "d2", "seen_run": "run-1",
+         "synced_at": datetime(2020, 1, 1, 0, 0, 0)},  # naive: UTC
+        {**base, "account": account, "id": "nulls", "record": EncodedJSON("{}"),
+         "digest": "d3", "synced_at": NOW},
+    ]
+
+
+async def stored(store: SyncStore, account: str) -> dict[str, dict[str, Any]]:
+    async with store.transaction() as connection:
+        found = await connection.execute(sa.select(sales).where(sales.c.account == account))
+        return {row["id"]: {k: v for k, v in row.items() if k != "account"}
+                for row in found.mappings().all()}
+
+
+async def test_the_driver_upsert_stores_what_sqlalchemy_stores(
+        store: SyncStore, account: str) -> None:
+    fast, generic = f"{account}-fast", f"{account}-generic"
+    async with store.transaction() as connection:
+        # Twice: the second write goes through ON CONFLICT DO UPDATE.
+        for _ in range(2):
+            await store._upserts["sales"].execute(connection, rows(fast))
+            # SQLAlchemy's JSON column takes the encoded text as it is (the store's
+            # serializer passes an EncodedJSON through).
+            await connection.execute(upsert_statement(sales, store.dialect), rows(generic))
+    assert await stored(store, fast) == await stored(store, generic)
+    assert len(await stored(store, fast)) == 3
+
+
+async def test_the_digest_lookup_finds_what_in_finds(store: SyncStore, account: str) -> None:
+    upsert = store._upserts["sales"]
+    async with store.transaction() as connection:
+        await upsert.execute(connection, rows(account))
+        ids = [row["id"] for row in rows(account)] + ["absent", ""]
+        found = await upsert.existing_digests(connection, account, ids)
+        assert found == {"plain": "d1", "odd \"quoted\" \\ ünïcødé ✓": "d2", "nulls": "d3"}
+        assert await upsert.existing_digests(connection, account, []) == {}
+        assert await upsert.existing_digests(connection, "other", ids) == {}
