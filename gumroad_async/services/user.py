@@ -9,10 +9,12 @@ from gumroad_async.services._base import Service
 
 __all__ = ["UserService"]
 
+_USER = api_path("user")
+
 
 class UserService(Service):
     """The seller the token belongs to."""
 
     async def get(self) -> User:
         """The authenticated user."""
-        return await self._one("GET", api_path("user"), "user", User, scope=Scope.VIEW_PUBLIC)
+        return await self._one("GET", _USER, "user", User, scope=Scope.VIEW_PUBLIC)

@@ -1,0 +1,216 @@
+"""The per-call fast paths agree with the generic ones they skip.
+
+A single call takes shortcuts the generic path does not: a query of plain text joined by
+hand instead of by yarl, a JSON object that does not say it failed returned without
+``decode_answer``, a list of plain items copied without a hook call per item, a builtin in
+place of a lenient hook for a value of a known type, and a counting semaphore whose free
+slot costs no call. Each must give exactly what the generic path gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import string
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from yarl import URL
+
+from gumroad_async import APIError, GumroadClient, GumroadError
+from gumroad_async._converter import _FOR_TYPE, _hook_for
+from gumroad_async._responses import decode_answer
+from gumroad_async._slots import Slots
+from gumroad_async._transport import Transport, api_path
+from gumroad_async.testing import FakeGumroad
+
+# -- the query string --------------------------------------------------------------------
+
+_PLAIN = string.ascii_letters + string.digits + "_.~-"
+# Plain text most of the time (the fast path), with now and then a character yarl quotes.
+_QUERY_TEXT = st.one_of(
+    st.text(_PLAIN, max_size=12),
+    st.text(_PLAIN + " +&=?#/%@:;,é\x00\n☃", max_size=12),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=6),
+)
+
+
+@settings(max_examples=400)
+@given(
+    base=st.sampled_from(["http://127.0.0.1:8080", "https://api.example.com/prefix/",
+                          "http://[::1]:99/a%20b"]),
+    segments=st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=3),
+    params=st.dictionaries(_QUERY_TEXT, _QUERY_TEXT, min_size=1, max_size=4),
+)
+def test_the_hand_joined_query_is_the_one_yarl_builds(
+    base: str, segments: list[str], params: dict[str, str]
+) -> None:
+    transport = Transport("t", base_url=base, allow_insecure_http=True)
+    path = api_path(*segments)
+    url, left = transport._url(path, params)
+    sent = url.extend_query(left) if left else url  # what aiohttp adds to it
+    root = URL(transport.base_url)
+    generic = root.with_path(root.raw_path.rstrip("/") + path, encoded=True).extend_query(params)
+    assert sent == generic
+    assert str(sent) == str(generic)
+    assert sent.query == params
+
+
+def test_a_query_with_a_lone_surrogate_is_refused() -> None:
+    transport = Transport("t", base_url="http://127.0.0.1:1")
+    with pytest.raises(GumroadError, match="email"):
+        transport._url("/v2/sales", {"email": "a\ud800b"})
+
+
+async def test_filters_reach_the_server_as_sent(fake: FakeGumroad) -> None:
+    fake.add_sale(email="a+b c@example.com", price=100)
+    fake.add_sale(email="plain@example.com", price=100)
+    async with GumroadClient(fake.token, base_url=fake.url) as gumroad:
+        for email in ("a+b c@example.com", "plain@example.com"):
+            sales = await gumroad.sales.list(email=email, after="2000-01-01").to_list()
+            assert [sale.email for sale in sales] == [email]
+
+
+# -- the answer ----------------------------------------------------------------------------
+
+ANSWERS = [
+    b'{"success": true, "user": {"name": "x"}}',
+    b'{"user": {"name": "x"}}',
+    b'{"success": false, "message": "Nope"}',
+    b'{"success": false, "message": "That license does not exist, not found"}',
+    b'{"success": "false"}',
+    b'{"success": "true", "user": {}}',
+    b'{"success": 1, "user": {}}',
+    b'{"success": null, "user": {}}',
+    b"[]",
+    b'"text"',
+    b"not json",
+    b"",
+]
+
+
+def _outcome(call: Any) -> Any:
+    try:
+        return ("value", call())
+    except APIError as error:
+        return (type(error), str(error), error.status, error.body, error.request_id)
+
+
+@pytest.mark.parametrize("expect_success", [True, False])
+@pytest.mark.parametrize("body", ANSWERS)
+async def test_an_answer_reads_as_decode_answer_reads_it(
+    fake: FakeGumroad, body: bytes, expect_success: bool
+) -> None:
+    fake.inject(method="GET", path="/v2/user", status=200, body=body,
+                content_type="application/json", headers={"X-Request-Id": "rid-1"})
+    transport = Transport(fake.token, base_url=fake.url, max_retries=0)
+    try:
+        try:
+            got = ("value", await transport.request(
+                "GET", "/v2/user", expect_success=expect_success
+            ))
+        except APIError as error:
+            got = (type(error), str(error), error.status, error.body, error.request_id)
+    finally:
+        await transport.close()
+    expected = _outcome(lambda: decode_answer(
+        200, {"X-Request-Id": "rid-1"}, body, expect_success=expect_success
+    ))
+    assert got == expected
+
+
+# -- lists of plain items, and builtins in place of hooks ----------------------------------
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+    st.text(max_size=4), st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)
+
+
+@given(
+    kind=st.sampled_from([str, int, float, bool, Any]),
+    value=st.one_of(st.lists(_VALUES, max_size=6), st.lists(st.text(max_size=3), max_size=6),
+                    st.lists(st.integers(), max_size=6), _VALUES),
+)
+def test_a_list_of_plain_items_is_what_the_item_hook_makes(kind: Any, value: Any) -> None:
+    hook = _hook_for(tuple[kind, ...])
+    item = _hook_for(kind)
+    expected = (
+        tuple(v if v is None else item(v) for v in value)
+        if isinstance(value, list | tuple) else None
+    )
+    got = hook(value)
+    assert got == expected
+    if got is not None and expected is not None:
+        assert [type(v) for v in got] == [type(v) for v in expected]
+
+
+@pytest.mark.parametrize(("hook", "kind"), list(_FOR_TYPE))
+@given(data=st.data())
+def test_a_builtin_converts_as_the_hook_does(hook: Any, kind: type, data: st.DataObject) -> None:
+    value = data.draw(st.from_type(kind).filter(lambda v: type(v) is kind))
+    assert type(value) is kind
+    expected = hook(value)
+    got = _FOR_TYPE[hook, kind](value)
+    assert got is not None
+    assert (type(got), got) == (type(expected), expected)
+
+
+# -- the slots -----------------------------------------------------------------------------
+
+
+async def _hold(slots: Slots, name: int, held: list[int], order: list[int],
+                hold: asyncio.Event) -> None:
+    if slots.free:
+        slots.free -= 1
+    else:
+        await slots.wait()
+    held.append(name)
+    order.append(name)
+    try:
+        await hold.wait()
+    finally:
+        held.remove(name)
+        slots.release()
+
+
+async def test_slots_cap_holders_and_serve_waiters_in_arrival_order() -> None:
+    slots, held, order, hold = Slots(3), [], [], asyncio.Event()
+    tasks = [asyncio.create_task(_hold(slots, n, held, order, hold)) for n in range(10)]
+    await asyncio.sleep(0.01)
+    assert sorted(held) == [0, 1, 2] and slots.free == 0
+    hold.set()
+    await asyncio.gather(*tasks)
+    assert order == list(range(10))
+    assert slots.free == 3 and not held
+
+
+async def test_a_cancelled_waiter_loses_no_slot() -> None:
+    slots, held, order, hold = Slots(1), [], [], asyncio.Event()
+    first = asyncio.create_task(_hold(slots, 0, held, order, hold))
+    second = asyncio.create_task(_hold(slots, 1, held, order, hold))
+    third = asyncio.create_task(_hold(slots, 2, held, order, hold))
+    await asyncio.sleep(0.01)
+    second.cancel()  # while it waits
+    await asyncio.sleep(0.01)
+    hold.set()
+    await asyncio.gather(first, third)
+    assert second.cancelled()
+    assert order == [0, 2] and slots.free == 1
+
+
+async def test_a_slot_handed_to_a_task_being_cancelled_passes_on() -> None:
+    slots = Slots(1)
+    slots.free = 0  # held by the test itself
+    waiter = asyncio.create_task(slots.wait())
+    other = asyncio.create_task(slots.wait())
+    await asyncio.sleep(0)
+    slots.release()  # handed to ``waiter``...
+    waiter.cancel()  # ...which is cancelled before it runs again
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    await asyncio.wait_for(other, 1)  # the slot went on to the next waiter
+    assert slots.free == 0
+    slots.release()
+    assert slots.free == 1
