@@ -110,6 +110,9 @@ class _DroppedAfterSend(aiohttp.ClientConnectionError):
     """
 
 
+_DROPPED: Final = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+
+
 async def _no_resend(
     request: aiohttp.ClientRequest,
     handler: Callable[[aiohttp.ClientRequest], Awaitable[aiohttp.ClientResponse]],
@@ -118,8 +121,15 @@ async def _no_resend(
         return await handler(request)
     except aiohttp.ClientConnectorError:
         raise  # never opened: nothing was sent
-    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+    except _DROPPED as exc:
         raise _DroppedAfterSend(str(exc) or type(exc).__name__) from exc
+
+
+# aiohttp keeps its resend switch in a session attribute it lets callers set (it is in
+# ClientSession.ATTRS, since 3.9). Turned off on the sessions this module creates, it costs
+# nothing per request, where the middleware costs a closure and two coroutines (about 2% of
+# a single call); a borrowed session is never changed and keeps the middleware.
+_SESSION_RESEND_SWITCH: Final = "_retry_connection" in getattr(aiohttp.ClientSession, "ATTRS", ())
 
 
 class Transport:
@@ -195,7 +205,10 @@ class Transport:
                 "trace_configs", "give them to your own ClientSession when you pass one in"
             )
         # A borrowed session keeps its own middlewares; ours goes innermost, next to the send.
-        self._middlewares = (*getattr(session, "_middlewares", ()), _no_resend)
+        # ``None`` (set when our own session is made): the session's own, which are none.
+        self._middlewares: tuple[Any, ...] | None = (
+            *getattr(session, "_middlewares", ()), _no_resend
+        )
         user_agent = _check_header_text("user_agent", user_agent)
         # Built once: aiohttp copies them into each request and never changes them.
         self._anonymous_headers: Mapping[str, str] = {
@@ -355,12 +368,16 @@ class Transport:
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._max_concurrency)
-            self._session = aiohttp.ClientSession(
+            session = aiohttp.ClientSession(
                 connector=connector,
                 trace_configs=self._trace_configs or None,
                 timeout=self._timeout,
             )
-        return self._session
+            if _SESSION_RESEND_SWITCH:
+                session._retry_connection = False  # aiohttp never resends: _no_resend's work
+                self._middlewares = None
+            self._session = session
+        return session
 
     async def _attempt(
         self,
@@ -425,9 +442,12 @@ class Transport:
                 ) from exc
             except aiohttp.ClientError as exc:
                 cause = exc.__cause__ if isinstance(exc, _DroppedAfterSend) else exc
+                detail = str(exc)
+                if not detail and isinstance(exc, _DROPPED):  # worded as _no_resend does
+                    detail = type(exc).__name__
                 raise APIConnectionError(
                     f"Connection to {url.host} failed during {method} {url.path}: "
-                    f"{type(cause).__name__}: {exc}"
+                    f"{type(cause).__name__}: {detail}"
                 ) from exc
             except ValueError as exc:
                 # aiohttp refuses some inputs only when sending; the constructor checks the

@@ -13,12 +13,13 @@ import asyncio
 import string
 from typing import Any
 
+import aiohttp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
-from gumroad_async import APIError, GumroadClient, GumroadError
+from gumroad_async import APIConnectionError, APIError, GumroadClient, GumroadError
 from gumroad_async._converter import _FOR_TYPE, _hook_for
 from gumroad_async._responses import decode_answer
 from gumroad_async._slots import Slots
@@ -214,3 +215,25 @@ async def test_a_slot_handed_to_a_task_being_cancelled_passes_on() -> None:
     assert slots.free == 0
     slots.release()
     assert slots.free == 1
+
+
+# -- aiohttp's resend, off in our own session and stopped by the middleware in a borrowed one
+
+
+async def test_a_dropped_connection_reads_the_same_in_an_owned_and_a_borrowed_session(
+    fake: FakeGumroad,
+) -> None:
+    messages = []
+    async with aiohttp.ClientSession() as borrowed:
+        for session in (None, borrowed):
+            async with GumroadClient(fake.token, base_url=fake.url, session=session,
+                                     max_retries=0) as gumroad:
+                await gumroad.user.get()  # a kept-alive connection, which aiohttp would retry
+                fake.clear_requests()
+                fake.inject(method="GET", path="/v2/user", drop=True, times=10)
+                with pytest.raises(APIConnectionError) as info:
+                    await gumroad.user.get()
+                assert len(fake.requests_to("GET", "/v2/user")) == 1
+                messages.append(str(info.value))
+                fake.clear_faults()
+    assert messages[0] == messages[1]
