@@ -381,10 +381,25 @@ def _shape_function(
             if typed[index] is type(None) or _taken_as_is(field.type, typed[index]):
                 values.append((number, field, f"a{index}"))  # already what the field holds
                 continue
+            hook = namespace[f"_h{number}"]
+            if hook is _to_datetime and typed[index] is str:
+                # _to_datetime's work for a string, inline: no Python call per timestamp.
+                namespace["_fromiso"], namespace["_UTC"] = datetime.fromisoformat, UTC
+                lines += [
+                    "    try:",
+                    f"        c = _fromiso(a{index})",
+                    "    except ValueError:",
+                    f"        extra[{wire!r}] = a{index}",
+                    "        c = None",
+                    "    else:",
+                    "        if c.tzinfo is None:",
+                    "            c = c.replace(tzinfo=_UTC)",
+                    f"    a{index} = c",
+                ]
+                values.append((number, field, f"a{index}"))
+                continue
             # A builtin that does what the hook does for this one type: no Python call.
-            namespace[f"_h{number}"] = _FOR_TYPE.get(
-                (namespace[f"_h{number}"], typed[index]), namespace[f"_h{number}"]
-            )
+            namespace[f"_h{number}"] = _FOR_TYPE.get((hook, typed[index]), hook)
             check = "True"
         elif plain is None:
             check = f"a{index} is not None"

@@ -65,6 +65,8 @@ def api_path(*segments: str) -> str:
     its segment or be folded away as a dot-segment. Text that is not valid Unicode (a lone
     surrogate) raises :class:`InvalidArgumentError`.
     """
+    if _PLAIN_SEGMENT.fullmatch("".join(segments)) is not None:  # one match for them all
+        return defaults.API_PREFIX + "/" + "/".join(segments)
     path = defaults.API_PREFIX
     for segment in segments:
         if _PLAIN_SEGMENT.fullmatch(segment) is None:
@@ -276,7 +278,7 @@ class Transport:
             raise AuthenticationError(
                 f"No access token: pass one to GumroadClient or set ${defaults.ACCESS_TOKEN_ENV}.",
             )
-        if data:
+        if data and not "".join([*data, *data.values()]).isascii():  # ASCII: nothing to check
             _check_encodable(data)
         if repeatable is None:
             repeatable = method == "GET"

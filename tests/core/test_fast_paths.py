@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import string
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -19,8 +20,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
-from gumroad_async import APIConnectionError, APIError, GumroadClient, GumroadError
-from gumroad_async._converter import _FOR_TYPE, _hook_for
+from gumroad_async import (
+    APIConnectionError,
+    APIError,
+    GumroadClient,
+    GumroadError,
+    LicensePurchase,
+    Sale,
+    Subscriber,
+    _converter,
+)
+from gumroad_async._converter import _FOR_TYPE, _hook_for, record_structurer
 from gumroad_async._responses import decode_answer
 from gumroad_async._slots import Slots
 from gumroad_async._transport import Transport, api_path
@@ -237,3 +247,49 @@ async def test_a_dropped_connection_reads_the_same_in_an_owned_and_a_borrowed_se
                 messages.append(str(info.value))
                 fake.clear_faults()
     assert messages[0] == messages[1]
+
+
+# -- timestamps read inline by the per-types functions -------------------------------------
+
+_TIMESTAMPS = st.one_of(
+    st.sampled_from(["", "2021-01-05T19:38:56Z", "2021-01-05", "2021-01-05T19:38:56+02:00",
+                     "2021-01-05T19:38:56.123456", "2021-02-30T00:00:00Z", "not a date", " ",
+                     "2021-01-05T19:38:56\x00"]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=200)
+@given(stamps=st.lists(_TIMESTAMPS, min_size=1, max_size=5), cls_index=st.integers(0, 2))
+def test_timestamps_read_inline_as_the_hook_reads_them(stamps: list[str], cls_index: int) -> None:
+    cls = (Sale, Subscriber, LicensePurchase)[cls_index]
+    structure = record_structurer(cls)
+    generic = _converter._GENERIC_HOOKS[cls]
+    # One key order, all strings: the first object makes the per-types function, the
+    # others go through it.
+    for stamp in stamps:
+        data = {"id": "x", "created_at": stamp}
+        fast, slow = structure(data), generic(data)
+        assert (type(fast.created_at), fast.created_at) == (
+            type(slow.created_at), slow.created_at
+        )
+        assert dict(fast.extra) == dict(slow.extra)
+
+
+# -- the path --------------------------------------------------------------------------------
+
+
+@given(st.lists(st.one_of(st.text(_PLAIN, max_size=6), st.text(max_size=6)), max_size=4))
+def test_a_path_of_plain_segments_is_joined_as_segment_by_segment(segments: list[str]) -> None:
+    def one(segment: str) -> str:
+        if segment and all(c in _PLAIN and c != "." for c in segment):
+            return segment
+        return quote(segment, safe="").replace(".", "%2E")
+
+    try:
+        expected = "/v2" + "".join("/" + one(segment) for segment in segments)
+    except UnicodeEncodeError:
+        with pytest.raises(GumroadError):
+            api_path(*segments)
+        return
+    assert api_path(*segments) == expected
