@@ -58,6 +58,9 @@ _PLAIN_SEGMENT: Final = re.compile(r"[A-Za-z0-9_~-]+")
 _PLAIN_QUERY_TEXT: Final = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
+# Ids repeat (a web service asks for the same sale, product or license again and again), and
+# real ids are base64 (``...Q==``), which needs quoting: a path asked for before is one lookup.
+@functools.lru_cache(maxsize=4096)
 def api_path(*segments: str) -> str:
     """``/v2/<segment>/...`` with every segment percent-encoded as one path segment.
 
@@ -75,8 +78,7 @@ def api_path(*segments: str) -> str:
     return path
 
 
-# Ids repeat (a web service asks for the same sale, product or license again and again);
-# quoting one costs a Python-level loop over its bytes.
+# Quoting a segment costs a Python-level loop over its bytes; ids recur in many paths.
 @functools.lru_cache(maxsize=4096)
 def _quote_segment(segment: str) -> str:
     try:
@@ -127,6 +129,8 @@ async def _no_resend(
         raise _DroppedAfterSend(str(exc) or type(exc).__name__) from exc
 
 
+_MAX_REMEMBERED_URLS: Final = 1024
+
 # aiohttp keeps its resend switch in a session attribute it lets callers set (it is in
 # ClientSession.ATTRS, since 3.9). Turned off on the sessions this module creates, it costs
 # nothing per request, where the middleware costs a closure and two coroutines (about 2% of
@@ -171,6 +175,7 @@ class Transport:
         self._base_path = self._base_url.raw_path.rstrip("/")
         # What a request URL starts with, encoded: the path (and query) are appended as text.
         self._prefix = str(self._base_url.with_path(self._base_path, encoded=True))
+        self._urls: dict[str, URL] = {}
         _check_finite_seconds("timeout", timeout)
         _check_finite_seconds("connect_timeout", connect_timeout)
         check_whole_number("max_retries", max_retries, minimum=0)
@@ -207,10 +212,13 @@ class Transport:
                 "trace_configs", "give them to your own ClientSession when you pass one in"
             )
         # A borrowed session keeps its own middlewares; ours goes innermost, next to the send.
-        # ``None`` (set when our own session is made): the session's own, which are none.
-        self._middlewares: tuple[Any, ...] | None = (
-            *getattr(session, "_middlewares", ()), _no_resend
-        )
+        # The size cap counts decoded bytes, even on a borrowed session that turned
+        # decompression off.
+        self._request_options: dict[str, Any] = {
+            "timeout": self._timeout,
+            "auto_decompress": True,
+            "middlewares": (*getattr(session, "_middlewares", ()), _no_resend),
+        }
         user_agent = _check_header_text("user_agent", user_agent)
         # Built once: aiohttp copies them into each request and never changes them.
         self._anonymous_headers: Mapping[str, str] = {
@@ -285,7 +293,7 @@ class Transport:
         if params:
             url, params = self._url(path, params)
         else:
-            url = self._base_url.with_path(self._base_path + path, encoded=True)
+            url = self._urls.get(path) or self._path_url(path)
         started = time.monotonic()
         retries = 0
         schedule: Iterator[float] | None = None  # made on the first failure only
@@ -365,7 +373,15 @@ class Transport:
             query = "&".join([key + "=" + value for key, value in params.items()])
             return URL(f"{self._prefix}{path}?{query}", encoded=True), None
         _check_encodable(params)
-        return self._base_url.with_path(self._base_path + path, encoded=True), params
+        return self._urls.get(path) or self._path_url(path), params
+
+    def _path_url(self, path: str) -> URL:
+        """The URL of ``path``, remembered: most calls ask for the same few paths again."""
+        url = self._base_url.with_path(self._base_path + path, encoded=True)
+        if len(self._urls) >= _MAX_REMEMBERED_URLS:
+            self._urls.clear()  # ids seen once: start again rather than grow
+        self._urls[path] = url
+        return url
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -377,7 +393,9 @@ class Transport:
             )
             if _SESSION_RESEND_SWITCH:
                 session._retry_connection = False  # aiohttp never resends: _no_resend's work
-                self._middlewares = None
+                # Our session's own timeout, decompression and (no) middlewares are already
+                # what each request needs: nothing to pass.
+                self._request_options = {}
             self._session = session
         return session
 
@@ -410,12 +428,8 @@ class Transport:
                     params=params,
                     data=data,
                     headers=headers,
-                    timeout=self._timeout,
                     allow_redirects=False,
-                    # The size cap counts decoded bytes, even on a borrowed session that
-                    # turned decompression off.
-                    auto_decompress=True,
-                    middlewares=self._middlewares,
+                    **self._request_options,
                 ) as response:
                     status = response.status
                     answer_headers = response.headers

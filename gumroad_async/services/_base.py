@@ -11,7 +11,7 @@ from gumroad_async._pagination import Listing, Page, WirePage, WireRecords, page
 from gumroad_async._transport import Transport
 from gumroad_async.errors import APIError
 
-__all__ = ["Service", "structured"]
+__all__ = ["Service", "record_of", "structured"]
 
 T = TypeVar("T")
 
@@ -33,7 +33,8 @@ def structured(data: Any, cls: type[T]) -> T | None:
     return record
 
 
-def _record_of(payload: dict[str, Any], key: str, cls: type[T]) -> T:
+def record_of(payload: dict[str, Any], key: str, cls: type[T]) -> T:
+    """The ``key`` object of an answer as a ``cls`` record; ``APIError`` if there is none."""
     record: T | None = (_STRUCTURERS.get(cls) or _structurer(cls))(payload.get(key))
     if record is None:
         raise APIError(
@@ -100,7 +101,7 @@ class Service:
         payload = await self._transport.request(
             method, path, params=params, data=data, scope=scope, repeatable=repeatable
         )
-        return _record_of(payload, key, cls)
+        return record_of(payload, key, cls)
 
     async def _delete(self, path: str, *, scope: str) -> None:
         # Deleting twice answers "not found" at worst: safe to repeat.

@@ -293,3 +293,12 @@ def test_a_path_of_plain_segments_is_joined_as_segment_by_segment(segments: list
             api_path(*segments)
         return
     assert api_path(*segments) == expected
+
+
+def test_remembered_urls_stay_bounded_and_right() -> None:
+    transport = Transport("t", base_url="https://api.example.com/base/")
+    for n in range(3000):
+        path = api_path("sales", f"s{n}")
+        url = transport._urls.get(path) or transport._path_url(path)
+        assert str(url) == f"https://api.example.com/base/v2/sales/s{n}"
+        assert len(transport._urls) <= 1024
