@@ -290,10 +290,13 @@ class Transport:
             _check_encodable(data)
         if repeatable is None:
             repeatable = method == "GET"
+        url: URL | None
         if params:
             url, params = self._url(path, params)
         else:
-            url = self._urls.get(path) or self._path_url(path)
+            url = self._urls.get(path)
+            if url is None:  # (not ``or``: a URL's truth is a Python call)
+                url = self._path_url(path)
         started = time.monotonic()
         retries = 0
         schedule: Iterator[float] | None = None  # made on the first failure only
@@ -373,7 +376,7 @@ class Transport:
             query = "&".join([key + "=" + value for key, value in params.items()])
             return URL(f"{self._prefix}{path}?{query}", encoded=True), None
         _check_encodable(params)
-        return self._urls.get(path) or self._path_url(path), params
+        return self._urls.get(path) or self._path_url(path), params  # rare: a query to encode
 
     def _path_url(self, path: str) -> URL:
         """The URL of ``path``, remembered: most calls ask for the same few paths again."""
