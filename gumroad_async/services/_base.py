@@ -46,13 +46,15 @@ def record_of(payload: dict[str, Any], key: str, cls: type[T]) -> T:
 def _page_of(payload: dict[str, Any], key: str, cls: type[T]) -> Page[T]:
     objects, cursor = page_objects(payload, key)
     # One pass in C: every object makes a record (always true).
-    items: tuple[T, ...] = tuple(filter(None, map(record_structurer(cls), objects)))
+    structure_record = _STRUCTURERS.get(cls) or _structurer(cls)
+    items: tuple[T, ...] = tuple(filter(None, map(structure_record, objects)))
     return Page(items=items, next_page_key=cursor)
 
 
 def _wire_page_of(payload: dict[str, Any], key: str, cls: type[T]) -> WirePage[T]:
     objects, cursor = page_objects(payload, key)
-    return WirePage(items=WireRecords(objects, record_structurer(cls)), next_page_key=cursor)
+    structure_record = _STRUCTURERS.get(cls) or _structurer(cls)
+    return WirePage(items=WireRecords(objects, structure_record), next_page_key=cursor)
 
 
 class Service:
