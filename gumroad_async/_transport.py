@@ -387,7 +387,8 @@ class Transport:
         return url
 
     def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None:
+        session = self._session
+        if session is None:
             connector = aiohttp.TCPConnector(limit=self._max_concurrency)
             session = aiohttp.ClientSession(
                 connector=connector,
