@@ -220,11 +220,16 @@ class Transport:
             "middlewares": (*getattr(session, "_middlewares", ()), _no_resend),
         }
         user_agent = _check_header_text("user_agent", user_agent)
-        # Built once: aiohttp copies them into each request and never changes them.
-        self._anonymous_headers: Mapping[str, str] = {
+        fixed = {
             "User-Agent": f"{_USER_AGENT} {user_agent}" if user_agent else _USER_AGENT,
             "Accept": "application/json",
         }
+        # Our own session sends the fixed headers as its defaults (aiohttp copies those in
+        # one step); each request adds the token only. A borrowed session keeps its own
+        # defaults, so there every request carries all of them. Built once: aiohttp copies
+        # them into each request and never changes them.
+        self._session_headers: Mapping[str, str] = fixed if session is None else {}
+        self._anonymous_headers: Mapping[str, str] = {} if session is None else fixed
         self._token_headers: Mapping[str, str] | None = (
             {**self._anonymous_headers, "Authorization": f"Bearer {self._token}"}
             if self._token is not None
@@ -394,6 +399,7 @@ class Transport:
                 connector=connector,
                 trace_configs=self._trace_configs or None,
                 timeout=self._timeout,
+                headers=self._session_headers,
             )
             if _SESSION_RESEND_SWITCH:
                 session._retry_connection = False  # aiohttp never resends: _no_resend's work

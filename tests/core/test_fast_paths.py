@@ -302,3 +302,31 @@ def test_remembered_urls_stay_bounded_and_right() -> None:
         url = transport._urls.get(path) or transport._path_url(path)
         assert str(url) == f"https://api.example.com/base/v2/sales/s{n}"
         assert len(transport._urls) <= 1024
+
+
+# -- headers: our own session's defaults, or every one per request on a borrowed session ----
+
+
+async def test_the_same_headers_reach_the_server_from_an_owned_and_a_borrowed_session(
+    fake: FakeGumroad,
+) -> None:
+    product = fake.add_product(name="Book", price=100)
+    key = fake.add_license(product_id=product["id"])["license_key"]
+    seen = []
+    async with aiohttp.ClientSession() as borrowed:
+        for session in (None, borrowed):
+            async with GumroadClient(fake.token, base_url=fake.url, session=session,
+                                     user_agent="app/1") as gumroad:
+                await gumroad.user.get()
+                await gumroad.licenses.verify(product["id"], key, increment_uses_count=False)
+            wanted = ("User-Agent", "Accept", "Authorization")
+            seen.append([[(name, request.headers.get(name)) for name in wanted]
+                         for request in fake.requests[-2:]])
+    assert seen[0] == seen[1]
+    authenticated, anonymous = (dict(headers) for headers in seen[0])
+    assert authenticated["Authorization"] == f"Bearer {fake.token}"
+    assert anonymous["Authorization"] is None  # a verify sends no token
+    for headers in (authenticated, anonymous):
+        assert headers["Accept"] == "application/json"
+        assert headers["User-Agent"].startswith("gumroad-async/")
+        assert headers["User-Agent"].endswith(" app/1")
