@@ -115,6 +115,15 @@ def _identity(value: Any) -> Any:
     return value
 
 
+#: Builtins that convert a value of one exact type as the hook would (never to ``None``):
+#: the per-types functions call them instead of the hook.
+_FOR_TYPE: dict[tuple[_Hook, type], _Hook] = {
+    (_to_float, int): float,
+    (_to_str, int): str,
+    (_to_str, float): str,
+}
+
+
 _SCALARS: dict[Any, _Hook] = {
     int: _to_int,
     float: _to_float,
@@ -140,10 +149,15 @@ def _hook_for(tp: Any) -> _Hook:
     if origin in (tuple, list, typing.Sequence, typing.get_origin(typing.Sequence[Any])):
         args = typing.get_args(tp)
         item = _hook_for(args[0]) if args else _identity
+        # Items of these types the item hook returns as they are (a list of strings, most
+        # often): such a list is copied in one step instead of one hook call per item.
+        kept = frozenset({type(None), _plain_type(args[0]) if args else object}) - {None}
 
         def _seq(value: Any) -> tuple[Any, ...] | None:
             if not isinstance(value, list | tuple):
                 return None
+            if item is _identity or set(map(type, value)) <= kept:
+                return tuple(value)
             return tuple(v if v is None else item(v) for v in value)
 
         return _seq
@@ -369,6 +383,25 @@ def _shape_function(
             if typed[index] is type(None) or _taken_as_is(field.type, typed[index]):
                 values.append((number, field, f"a{index}"))  # already what the field holds
                 continue
+            hook = namespace[f"_h{number}"]
+            if hook is _to_datetime and typed[index] is str:
+                # _to_datetime's work for a string, inline: no Python call per timestamp.
+                namespace["_fromiso"], namespace["_UTC"] = datetime.fromisoformat, UTC
+                lines += [
+                    "    try:",
+                    f"        c = _fromiso(a{index})",
+                    "    except ValueError:",
+                    f"        extra[{wire!r}] = a{index}",
+                    "        c = None",
+                    "    else:",
+                    "        if c.tzinfo is None:",
+                    "            c = c.replace(tzinfo=_UTC)",
+                    f"    a{index} = c",
+                ]
+                values.append((number, field, f"a{index}"))
+                continue
+            # A builtin that does what the hook does for this one type: no Python call.
+            namespace[f"_h{number}"] = _FOR_TYPE.get((hook, typed[index]), hook)
             check = "True"
         elif plain is None:
             check = f"a{index} is not None"

@@ -68,17 +68,9 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 else:
     HAS_ORJSON = True
-
-    def _orjson_loads(data: bytes | str) -> Any:
-        """Decode with orjson; only ``ValueError`` (``orjson.JSONDecodeError`` is one)."""
-        try:
-            return orjson.loads(data)
-        except ValueError:
-            raise
-        except Exception as exc:  # pragma: no cover - orjson raises JSONDecodeError only
-            raise ValueError(f"JSON could not be decoded: {type(exc).__name__}") from exc
-
-    orjson_loads = loads = _orjson_loads
+    # orjson itself, no wrapper (a Python call per answer): it raises JSONDecodeError, a
+    # ValueError, for every input it refuses, invalid types and nesting included.
+    orjson_loads = loads = orjson.loads
 
     def dumps(value: Any) -> bytes:
         return orjson.dumps(value)

@@ -20,6 +20,8 @@ _LOOP_WINDOW = 1024
 
 logger = logging.getLogger("gumroad_async")
 
+_ONLY_DICTS: frozenset[type] = frozenset({dict})
+
 
 @attrs.frozen(slots=True)
 class Page(Generic[T]):
@@ -89,7 +91,7 @@ def page_objects(payload: dict[str, Any], key: str) -> tuple[list[dict[str, Any]
     if not isinstance(raw, list):
         raise APIError(f"The answer has no {key!r} list.", status=200, body=payload)
     objects = raw
-    if not all(type(value) is dict for value in raw):
+    if raw and {*map(type, raw)} != _ONLY_DICTS:  # one pass in C: every entry an object
         objects = []
         for value in raw:
             if isinstance(value, dict):
@@ -129,7 +131,9 @@ class Listing(Generic[T]):
         return self._records()
 
     async def _records(self) -> AsyncGenerator[T, None]:
-        async for page in self.pages():
+        # The walk itself, not through pages(): one async generator less per page.
+        page: Page[T]
+        async for page in self._walk(self._fetch_page):
             for item in page.items:
                 yield item
 

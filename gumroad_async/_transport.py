@@ -29,8 +29,10 @@ from aiolimiter import AsyncLimiter
 from yarl import URL
 
 from gumroad_async import _constants as defaults
+from gumroad_async import _json
 from gumroad_async._arguments import check_positive_number, check_whole_number
 from gumroad_async._responses import decode_answer
+from gumroad_async._slots import Slots
 from gumroad_async._version import __version__
 from gumroad_async.errors import (
     APIConnectionError,
@@ -51,8 +53,14 @@ _USER_AGENT: Final = f"gumroad-async/{__version__}"
 
 # Segments made only of these need no quoting (most ids and every fixed path word).
 _PLAIN_SEGMENT: Final = re.compile(r"[A-Za-z0-9_~-]+")
+# Query keys and values that yarl leaves as they are (unreserved characters), so that a
+# query made only of them can be joined by hand to the very string yarl would build.
+_PLAIN_QUERY_TEXT: Final = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
+# Ids repeat (a web service asks for the same sale, product or license again and again), and
+# real ids are base64 (``...Q==``), which needs quoting: a path asked for before is one lookup.
+@functools.lru_cache(maxsize=4096)
 def api_path(*segments: str) -> str:
     """``/v2/<segment>/...`` with every segment percent-encoded as one path segment.
 
@@ -60,6 +68,8 @@ def api_path(*segments: str) -> str:
     its segment or be folded away as a dot-segment. Text that is not valid Unicode (a lone
     surrogate) raises :class:`InvalidArgumentError`.
     """
+    if _PLAIN_SEGMENT.fullmatch("".join(segments)) is not None:  # one match for them all
+        return defaults.API_PREFIX + "/" + "/".join(segments)
     path = defaults.API_PREFIX
     for segment in segments:
         if _PLAIN_SEGMENT.fullmatch(segment) is None:
@@ -68,8 +78,7 @@ def api_path(*segments: str) -> str:
     return path
 
 
-# Ids repeat (a web service asks for the same sale, product or license again and again);
-# quoting one costs a Python-level loop over its bytes.
+# Quoting a segment costs a Python-level loop over its bytes; ids recur in many paths.
 @functools.lru_cache(maxsize=4096)
 def _quote_segment(segment: str) -> str:
     try:
@@ -105,6 +114,9 @@ class _DroppedAfterSend(aiohttp.ClientConnectionError):
     """
 
 
+_DROPPED: Final = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+
+
 async def _no_resend(
     request: aiohttp.ClientRequest,
     handler: Callable[[aiohttp.ClientRequest], Awaitable[aiohttp.ClientResponse]],
@@ -113,8 +125,17 @@ async def _no_resend(
         return await handler(request)
     except aiohttp.ClientConnectorError:
         raise  # never opened: nothing was sent
-    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+    except _DROPPED as exc:
         raise _DroppedAfterSend(str(exc) or type(exc).__name__) from exc
+
+
+_MAX_REMEMBERED_URLS: Final = 1024
+
+# aiohttp keeps its resend switch in a session attribute it lets callers set (it is in
+# ClientSession.ATTRS, since 3.9). Turned off on the sessions this module creates, it costs
+# nothing per request, where the middleware costs a closure and two coroutines (about 2% of
+# a single call); a borrowed session is never changed and keeps the middleware.
+_SESSION_RESEND_SWITCH: Final = "_retry_connection" in getattr(aiohttp.ClientSession, "ATTRS", ())
 
 
 class Transport:
@@ -152,6 +173,9 @@ class Transport:
             allow_insecure_http=allow_insecure_http,
         )
         self._base_path = self._base_url.raw_path.rstrip("/")
+        # What a request URL starts with, encoded: the path (and query) are appended as text.
+        self._prefix = str(self._base_url.with_path(self._base_path, encoded=True))
+        self._urls: dict[str, URL] = {}
         _check_finite_seconds("timeout", timeout)
         _check_finite_seconds("connect_timeout", connect_timeout)
         check_whole_number("max_retries", max_retries, minimum=0)
@@ -170,7 +194,7 @@ class Transport:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._max_concurrency = max_concurrency
-        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._slots = Slots(max_concurrency)
         self._rate_limit = rate_limit
         # Small buckets (a tenth of a second's worth) smooth the rate instead of allowing a
         # whole second's burst that a server counting per window would answer with 429.
@@ -188,13 +212,24 @@ class Transport:
                 "trace_configs", "give them to your own ClientSession when you pass one in"
             )
         # A borrowed session keeps its own middlewares; ours goes innermost, next to the send.
-        self._middlewares = (*getattr(session, "_middlewares", ()), _no_resend)
+        # The size cap counts decoded bytes, even on a borrowed session that turned
+        # decompression off.
+        self._request_options: dict[str, Any] = {
+            "timeout": self._timeout,
+            "auto_decompress": True,
+            "middlewares": (*getattr(session, "_middlewares", ()), _no_resend),
+        }
         user_agent = _check_header_text("user_agent", user_agent)
-        # Built once: aiohttp copies them into each request and never changes them.
-        self._anonymous_headers: Mapping[str, str] = {
+        fixed = {
             "User-Agent": f"{_USER_AGENT} {user_agent}" if user_agent else _USER_AGENT,
             "Accept": "application/json",
         }
+        # Our own session sends the fixed headers as its defaults (aiohttp copies those in
+        # one step); each request adds the token only. A borrowed session keeps its own
+        # defaults, so there every request carries all of them. Built once: aiohttp copies
+        # them into each request and never changes them.
+        self._session_headers: Mapping[str, str] = fixed if session is None else {}
+        self._anonymous_headers: Mapping[str, str] = {} if session is None else fixed
         self._token_headers: Mapping[str, str] | None = (
             {**self._anonymous_headers, "Authorization": f"Bearer {self._token}"}
             if self._token is not None
@@ -256,13 +291,17 @@ class Transport:
             raise AuthenticationError(
                 f"No access token: pass one to GumroadClient or set ${defaults.ACCESS_TOKEN_ENV}.",
             )
-        if params:
-            _check_encodable(params)
-        if data:
+        if data and not "".join([*data, *data.values()]).isascii():  # ASCII: nothing to check
             _check_encodable(data)
         if repeatable is None:
             repeatable = method == "GET"
-        url = self._base_url.with_path(self._base_path + path, encoded=True)
+        url: URL | None
+        if params:
+            url, params = self._url(path, params)
+        else:
+            url = self._urls.get(path)
+            if url is None:  # (not ``or``: a URL's truth is a Python call)
+                url = self._path_url(path)
         started = time.monotonic()
         retries = 0
         schedule: Iterator[float] | None = None  # made on the first failure only
@@ -329,15 +368,46 @@ class Transport:
             return None
         return min(next(schedule), remaining)
 
+    def _url(
+        self, path: str, params: Mapping[str, str]
+    ) -> tuple[URL, Mapping[str, str] | None]:
+        """The URL of a request with a query, and the parameters aiohttp has still to add.
+
+        A query of unreserved characters only (dates, ids, cursors) is joined here into the
+        very string yarl would make: yarl's ``extend_query`` costs a few microseconds per
+        page. Any other query is checked, then left to aiohttp, which encodes it with yarl.
+        """
+        if _PLAIN_QUERY_TEXT.fullmatch("".join([*params, *params.values()])) is not None:
+            query = "&".join([key + "=" + value for key, value in params.items()])
+            return URL(f"{self._prefix}{path}?{query}", encoded=True), None
+        _check_encodable(params)
+        return self._urls.get(path) or self._path_url(path), params  # rare: a query to encode
+
+    def _path_url(self, path: str) -> URL:
+        """The URL of ``path``, remembered: most calls ask for the same few paths again."""
+        url = self._base_url.with_path(self._base_path + path, encoded=True)
+        if len(self._urls) >= _MAX_REMEMBERED_URLS:
+            self._urls.clear()  # ids seen once: start again rather than grow
+        self._urls[path] = url
+        return url
+
     def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None:
+        session = self._session
+        if session is None:
             connector = aiohttp.TCPConnector(limit=self._max_concurrency)
-            self._session = aiohttp.ClientSession(
+            session = aiohttp.ClientSession(
                 connector=connector,
                 trace_configs=self._trace_configs or None,
                 timeout=self._timeout,
+                headers=self._session_headers,
             )
-        return self._session
+            if _SESSION_RESEND_SWITCH:
+                session._retry_connection = False  # aiohttp never resends: _no_resend's work
+                # Our session's own timeout, decompression and (no) middlewares are already
+                # what each request needs: nothing to pass.
+                self._request_options = {}
+            self._session = session
+        return session
 
     async def _attempt(
         self,
@@ -350,10 +420,15 @@ class Transport:
         expect_success: bool,
     ) -> dict[str, Any]:
         session = self._session or self._get_session()
-        async with self._semaphore:
+        slots = self._slots
+        if slots.free:
+            slots.free -= 1
+        else:
+            await slots.wait()
+        try:
             if self._limiter is not None:
                 await self._limiter.acquire()
-            if session.closed:  # a borrowed session its owner has closed
+            if not self._owns_session and session.closed:  # its owner has closed it
                 raise GumroadError("The aiohttp session given to this client is closed.")
             started = time.monotonic()
             try:
@@ -363,16 +438,21 @@ class Transport:
                     params=params,
                     data=data,
                     headers=headers,
-                    timeout=self._timeout,
                     allow_redirects=False,
-                    # The size cap counts decoded bytes, even on a borrowed session that
-                    # turned decompression off.
-                    auto_decompress=True,
-                    middlewares=self._middlewares,
+                    **self._request_options,
                 ) as response:
                     status = response.status
                     answer_headers = response.headers
-                    body = await self._read_body(response)
+                    # An uncompressed body within the cap, as its length says: read at once.
+                    length = answer_headers.get("Content-Length")
+                    if (
+                        length is not None
+                        and int(length) <= self._max_response_bytes
+                        and "Content-Encoding" not in answer_headers
+                    ):
+                        body = await response.read()
+                    else:
+                        body = await self._read_body(response)
             except aiohttp.ConnectionTimeoutError as exc:
                 raise APITimeoutError(
                     f"Timed out connecting to {url.host}: {exc}", sent=False
@@ -388,9 +468,12 @@ class Transport:
                 ) from exc
             except aiohttp.ClientError as exc:
                 cause = exc.__cause__ if isinstance(exc, _DroppedAfterSend) else exc
+                detail = str(exc)
+                if not detail and isinstance(exc, _DROPPED):  # worded as _no_resend does
+                    detail = type(exc).__name__
                 raise APIConnectionError(
                     f"Connection to {url.host} failed during {method} {url.path}: "
-                    f"{type(cause).__name__}: {exc}"
+                    f"{type(cause).__name__}: {detail}"
                 ) from exc
             except ValueError as exc:
                 # aiohttp refuses some inputs only when sending; the constructor checks the
@@ -398,6 +481,8 @@ class Transport:
                 raise InvalidArgumentError(
                     "request", f"refused by aiohttp before sending: {type(exc).__name__}"
                 ) from exc
+        finally:
+            slots.release()
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %s in %.1f ms (request id %s)",
@@ -407,6 +492,17 @@ class Transport:
                 (time.monotonic() - started) * 1000,
                 answer_headers.get("X-Request-Id"),
             )
+        # The common answer, a JSON object that does not say it failed, is returned here;
+        # decode_answer reads any other (and raises the matching error).
+        if 200 <= status < 300 and body:
+            try:
+                payload = _json.loads(body)  # looked up here: tests swap the decoder
+            except ValueError:
+                payload = None
+            if type(payload) is dict and (
+                not expect_success or payload.get("success", True) is True
+            ):
+                return payload
         return decode_answer(
             status, answer_headers, body, expect_success=expect_success, required_scope=scope
         )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from gumroad_async._arguments import check_flag, check_id, check_text
-from gumroad_async._converter import structure
 from gumroad_async._scopes import Scope
 from gumroad_async._transport import api_path
 from gumroad_async.errors import APIError
 from gumroad_async.records import License
-from gumroad_async.services._base import Service
+from gumroad_async.services._base import Service, structured
 
 __all__ = ["LicensesService"]
+
+_VERIFY = api_path("licenses", "verify")
 
 
 class LicensesService(Service):
@@ -26,7 +27,7 @@ class LicensesService(Service):
         data = _fields(product_id, license_key)
         data["increment_uses_count"] = check_flag("increment_uses_count", increment_uses_count)
         payload = await self._transport.request(
-            "POST", api_path("licenses", "verify"), data=data, authenticated=False,
+            "POST", _VERIFY, data=data, authenticated=False,
             repeatable=not increment_uses_count,
         )
         return _license(payload)
@@ -61,7 +62,7 @@ def _fields(product_id: str, license_key: str) -> dict[str, str]:
 
 
 def _license(payload: dict[str, object]) -> License:
-    record = structure(payload, License)
+    record = structured(payload, License)
     if record is None:  # pragma: no cover - the transport only returns objects
         raise APIError("The answer is not a license.", status=200, body=payload)
     return record
