@@ -517,24 +517,34 @@ def _deprecated_page(state: FakeState, page_number: int, query: dict[str, Any],
 
 def _sales_answer(state: FakeState, numbers: list[int], more: bool, args: dict[str, str]
                   ) -> Answer:
-    tail = b"}"
+    parts = state.sales.page_parts(numbers)
+    parts[0] = b'{"success":true,"sales":['
     if more:
-        cursor = state.sales.cursor(numbers[-1])
-        tail = (b',"next_page_key":' + dumps(cursor) + b',"next_page_url":'
-                + dumps(_next_page_url("/v2/sales", args, cursor)) + b"}")
-    return 200, JSONBytes(b'{"success":true,"sales":', *state.sales.page_parts(numbers), tail)
+        parts.append(_cursor_fields("/v2/sales", args, state.sales.cursor(numbers[-1])))
+    parts.append(b"}")
+    return 200, JSONBytes(*parts)
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+_NOT_CARRIED = frozenset({"access_token", "page", "page_key"})
+
+
+def _cursor_fields(path: str, args: dict[str, str], cursor: str) -> bytes:
+    """``,"next_page_key":…,"next_page_url":…`` for a page that ends at ``cursor``."""
+    return (b',"next_page_key":' + dumps(cursor) + b',"next_page_url":'
+            + dumps(_next_page_url(path, args, cursor)))
 
 
 def _next_page_url(path: str, args: dict[str, str], cursor: str) -> str:
     # BaseController#next_page_url: the request's query without access_token, page and
     # page_key, then page_key.
-    query = {k: v for k, v in args.items() if k not in ("access_token", "page", "page_key")}
+    if args.keys() <= _NOT_CARRIED and _URL_SAFE.fullmatch(cursor):
+        return f"{path}?page_key={cursor}"  # what the lines below give for this query
+    query = {k: v for k, v in args.items() if k not in _NOT_CARRIED}
     query["page_key"] = cursor
-    if all(_URL_SAFE.fullmatch(k) and _URL_SAFE.fullmatch(v) for k, v in query.items()):
-        return f"{path}?" + "&".join(f"{k}={v}" for k, v in query.items())
+    # Every key and value is URL-safe when all of them, run together, are.
+    if _URL_SAFE.fullmatch("".join(query)) and _URL_SAFE.fullmatch("".join(query.values())):
+        return f"{path}?" + "&".join([f"{k}={v}" for k, v in query.items()])
     return f"{path}?{urlencode(query)}"
 
 
@@ -614,17 +624,18 @@ def list_subscribers(state: FakeState, path: dict[str, str], args: dict[str, str
                                            SUBSCRIBERS_PER_PAGE)
     if last is None:
         return _subscribers_answer(found, b"")
-    cursor = encode_page_key(*last)
     where = f"/v2/products/{path['product_id']}/subscribers"
-    return _subscribers_answer(found, b',"next_page_key":' + dumps(cursor)
-                               + b',"next_page_url":'
-                               + dumps(_next_page_url(where, args, cursor)))
+    return _subscribers_answer(found, _cursor_fields(where, args, encode_page_key(*last)))
 
 
 def _subscribers_answer(found: list[bytes], tail: bytes) -> Answer:
-    # Each subscriber keeps its encoding until it changes: the page is joined bytes.
-    return 200, JSONBytes(b'{"success":true,"subscribers":[', b",".join(found), b"]", tail,
-                          b"}")
+    # Each subscriber keeps its encoding until it changes: the page is joined bytes, once
+    # (the envelope goes onto the first and last rows, which are short).
+    if not found:
+        return 200, JSONBytes(b'{"success":true,"subscribers":[]', tail, b"}")
+    found[0] = b'{"success":true,"subscribers":[' + found[0]
+    found[-1] = found[-1] + b"]" + tail + b"}"
+    return 200, JSONBytes(b",".join(found))
 
 
 def get_subscriber(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:

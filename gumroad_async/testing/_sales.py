@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from gumroad_async._json import dumps, loads
+from gumroad_async.testing._tracked import Versioned
 from gumroad_async.testing._wire import (
     daystamp,
     distance_text,
@@ -36,6 +37,10 @@ _CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": 
 _CARD = {"visual": None, "type": None, "bin": None, "expiry_month": None, "expiry_year": None}
 _ID_MASK = (1 << 32) - 1
 _EPOCH_SHIFT = 1 << 40  # keeps keys positive for times before 1970
+
+
+# A product's encoded shared fields, its currency, and that currency's money cache.
+_Tail = tuple[bytes, str, dict[int, bytes]]
 
 
 def _key(epoch: int, number: int) -> int:
@@ -63,9 +68,12 @@ class SalesBook:
     """
 
     def __init__(self, products: Mapping[str, dict[str, Any]],
-                 physical: Callable[[str], bool]) -> None:
+                 physical: Callable[[str], bool], changes: Versioned | None = None) -> None:
+        """``changes``: a counter bumped whenever a product changes (``TrackedDict``
+        products); without it, each page checks the fields of the products it shows."""
         self._products = products
         self._physical = physical
+        self._changes = changes
         self._index: dict[str, int] = {}
         self._epoch: list[int] = [0]
         self._id: list[str] = [""]
@@ -76,10 +84,23 @@ class SalesBook:
         # Sort keys as plain ints, `(created_at, id)` packed (ints cost the garbage
         # collector nothing, where 200,000 tuples would be walked on every full collection).
         self._order: list[int] = []
+        # Whether ids rise with `(created_at, id)` order (as when sales are added in time
+        # order): then `id < ?` is a bound on the position, and a page is a slice.
+        self._in_order = True
         self._by_product: dict[str, list[int]] = {}
-        self._shared: dict[tuple[Any, ...], bytes] = {}
-        self._money: dict[tuple[int, str], bytes] = {}
+        # Product id -> (the product's fields that its sales show, the encoded shared
+        # fields with the currency and its money cache); checked on each page.
+        self._shared: dict[str, tuple[tuple[Any, ...] | None, _Tail]] = {}
+        # The same for the products of the pages since `changes` last moved.
+        self._tails: dict[str, _Tail] = {}
+        self._tails_version = -1
+        # Currency -> price (or -1 - refundable cents) -> the encoded money fields.
+        self._money: dict[str, dict[int, bytes]] = {}
+        # "N ago" by age bucket, for this minute: as JSON, and as a row's opening bytes
+        # (`,{"timestamp":…,`), those of sales older than 30 days also by day.
         self._ago: dict[tuple[int, int], bytes | None] = {}
+        self._openings: dict[tuple[int, int], bytes] = {}
+        self._openings_by_day: dict[int, bytes] = {}
         self._ago_minute = -1
         self._to_year = 0
         #: Sale id -> fields a test or a write changed (refund, shipping, license ...).
@@ -108,7 +129,10 @@ class SalesBook:
             raise ValueError(f"a sale with id {sale_id!r} already exists")
         number = self._store(epoch, sale_id, product_id, email, price)
         key = _key(epoch, number)
-        bisect.insort(self._order, key)
+        position = bisect.bisect_right(self._order, key)
+        self._order.insert(position, key)
+        if position != len(self._order) - 1:
+            self._in_order = False  # an older sale with the newest id
         bisect.insort(self._by_product.setdefault(product_id, []), key)
         return self._row(number)
 
@@ -116,10 +140,17 @@ class SalesBook:
         """Insert many ``(epoch, id, product_id, email, price)`` at once, numbered in time
         order as a live account's ids are, with one sort instead of one insertion each."""
         order, by_product = self._order, self._by_product
+        newest = order[-1] if order else -1
+        first = None
         for epoch, sale_id, product_id, email, price in sorted(sales):
             key = _key(epoch, self._store(epoch, sale_id, product_id, email, price))
+            first = key if first is None else first
             order.append(key)
             by_product.setdefault(product_id, []).append(key)
+        # The new sales are in order among themselves and their ids are the highest: the
+        # whole stays in order unless the oldest of them is older than the newest before.
+        if first is not None and first < newest:
+            self._in_order = False
         order.sort()
         for keys in by_product.values():
             keys.sort()
@@ -170,8 +201,12 @@ class SalesBook:
             bound_time, below = bound
             if bound_time is None:
                 return [], False  # created_at <= NULL
-            # created_at <= the bound: whole seconds here, so up to its floor.
-            high = min(high, bisect.bisect_right(keys, _key(math.floor(bound_time), _ID_MASK)))
+            # created_at <= the bound: whole seconds here, so up to its floor (`_key`
+            # written out: this is on every page).
+            cut = bisect.bisect_right(
+                keys, ((math.floor(bound_time) + _EPOCH_SHIFT) << 32) | _ID_MASK)
+            if cut < high:
+                high = cut
         if number is not None:
             if not 0 < number < len(self._id):
                 return [], False
@@ -181,6 +216,8 @@ class SalesBook:
                    and (below is None or number < below)
                    and (email is None or self._email[number].lower() == email))
             return ([number] if hit else []), False
+        if email is None and self._in_order:
+            return self._slice(keys, low, high, below, size)
         emails = self._email
         found: list[int] = []
         index = high - 1
@@ -195,6 +232,22 @@ class SalesBook:
                 return found, True
             found.append(candidate)
         return found, False
+
+    def _slice(self, keys: list[int], low: int, high: int, below: int | None, size: int
+               ) -> tuple[list[int], bool]:
+        # `page` when ids rise with time and no e-mail filter skips rows: the rows before
+        # sale `below` in time order are exactly those of a lower id, so a page is a slice.
+        if below is not None and below < len(self._id):
+            cut = bisect.bisect_left(
+                keys, ((self._epoch[below] + _EPOCH_SHIFT) << 32) | below) if below > 0 else 0
+            if cut < high:
+                high = cut
+        start = high - size
+        if start < low:
+            start = low
+        found = [key & _ID_MASK for key in keys[start:high]]
+        found.reverse()
+        return found, start > low
 
     def newest_first(self) -> Iterator[SaleRow]:
         for key in reversed(self._order):
@@ -220,38 +273,53 @@ class SalesBook:
     def page_parts(self, numbers: list[int]) -> list[bytes]:
         """The pieces of a page's JSON array, to be joined once with whatever surrounds them."""
         now = time.time()
-        self._timestamp(int(now), now)  # refreshes the cache on a new minute
+        if now // 60 != self._ago_minute:
+            self._timestamp(int(now), now)  # renews the cached texts on a new minute
+        changes, tails = self._changes, self._tails
+        if changes is None or changes.version != self._tails_version:
+            tails.clear()  # a product changed (or cannot tell): check them again
+            self._tails_version = -1 if changes is None else changes.version
         parts: list[bytes] = [b"["]
         add = parts.extend
-        overlay, ago, money = self.overlay, self._ago, self._money
+        overlay, by_day = self.overlay, self._openings_by_day
         own, ids, products, epochs, prices = (self._own, self._id, self._product, self._epoch,
                                               self._price)
-        shared: dict[str, tuple[bytes, str]] = {}
-        separator = b'{"timestamp":'
+        # This loop is the fake's hot path: each row is its opening (a comma, the brace and
+        # the timestamp), its own fields, its money and its product's shared fields.
         for number in numbers:
-            if overlay and ids[number] in overlay:
-                add((b"," if len(parts) > 1 else b"",  # a sale a test changed: whole
-                     dumps(self.sale_json(self._row(number), now))))
-                separator = b',{"timestamp":'
+            if overlay and ids[number] in overlay:  # a sale a test changed: whole
+                add((b",", dumps(self.sale_json(self._row(number), now))))
                 continue
             product_id = products[number]
-            tail = shared.get(product_id)
-            if tail is None:
-                tail = shared[product_id] = self._shared_bytes(product_id)
+            tail = tails.get(product_id) or self._remember_tail(product_id)
             epoch = epochs[number]
-            # The cached hit of `_timestamp`, inline: this loop is the fake's hot path.
             minutes = round((now - epoch) / 60)
-            span = 1 if minutes < 2880 else 60 if minutes < 43200 else 1440
-            stamp = ago.get((span, minutes // span)) or self._timestamp(epoch, now)
-            cash = money.get((prices[number], tail[1])) or self._money_bytes(number, tail[1])
-            add((separator, stamp, b",", own[number], cash, tail[0]))
-            separator = b',{"timestamp":'
+            opening = (by_day.get(minutes // 1440) if minutes >= 43200 else None
+                       ) or self._opening(epoch, now)
+            add((opening, own[number],
+                 tail[2].get(prices[number]) or self._money_bytes(number, tail[1]), tail[0]))
+        if len(parts) > 1:
+            parts[1] = parts[1][1:]  # no comma before the first row
         parts.append(b"]")
         return parts
 
     def cursor(self, number: int) -> str:
         """The ``next_page_key`` of a page whose last sale is ``number``."""
         return encode_page_key(self._epoch[number], number)
+
+    def _opening(self, epoch: int, now: float) -> bytes:
+        # `,{"timestamp":"N ago",`: cached with the text, by the same buckets.
+        minutes = round((now - epoch) / 60)
+        span = 1 if minutes < 2880 else 60 if minutes < 43200 else 1440
+        key = (span, minutes // span)
+        opening = self._openings.get(key)
+        if opening is None:
+            opening = b',{"timestamp":' + self._timestamp(epoch, now) + b","
+            if self._ago.get(key) is not None:  # the text holds for the whole bucket
+                self._openings[key] = opening
+                if span == 1440:
+                    self._openings_by_day[key[1]] = opening
+        return opening
 
     def _timestamp(self, epoch: int, now: float) -> bytes:
         # "N ago" moves with the clock, so it is made when served. Ages are bucketed (by
@@ -260,6 +328,8 @@ class SalesBook:
         minute_now = int(now // 60)
         if minute_now != self._ago_minute:
             self._ago.clear()
+            self._openings.clear()
+            self._openings_by_day.clear()
             self._ago_minute = minute_now
             self._to_year = march_year(now) - 1
         minutes = round((now - epoch) / 60)
@@ -288,8 +358,9 @@ class SalesBook:
     def _money_bytes(self, number: int, currency: str) -> bytes:
         price = self._price[number]
         left = price - self.refunded_cents.get(self._id[number], 0)
-        key = (price if left == price else -1 - left, currency)
-        encoded = self._money.get(key)
+        key = price if left == price else -1 - left
+        cache = self._money.setdefault(currency, {})
+        encoded = cache.get(key)
         if encoded is None:
             symbol = _CURRENCY_SYMBOLS.get(currency, "$")
             shown = format_money(price, currency, symbol=symbol)
@@ -298,19 +369,28 @@ class SalesBook:
                 "amount_refundable_in_currency": format_money(left, currency),
             })[:-1].replace(b"{", b",", 1)
             if left == price:
-                self._money[key] = encoded
+                cache[key] = encoded
         return encoded
 
-    def _shared_bytes(self, product_id: str) -> tuple[bytes, str]:
+    def _remember_tail(self, product_id: str) -> _Tail:
+        tail = self._tails[product_id] = self._tail(product_id)
+        return tail
+
+    def _tail(self, product_id: str) -> _Tail:
+        # A product's shared fields, encoded once and kept while the product shows the
+        # same values; checked once per page and product.
         product = self._products.get(product_id)
-        key = (product_id, None if product is None else (
+        shown = None if product is None else (
             product.get("name"), product.get("currency"), product.get("short_url"),
-            product.get("is_recurring_billing"), self._physical(product_id)))
-        encoded = self._shared.get(key)
-        if encoded is None:
-            encoded = b"," + dumps(self._shared_fields(product_id, product))[1:]
-            self._shared[key] = encoded
-        return encoded, (product.get("currency", "usd") if product else "usd")
+            product.get("is_recurring_billing"), self._physical(product_id))
+        kept = self._shared.get(product_id)
+        if kept is not None and kept[0] == shown:
+            return kept[1]
+        currency = product.get("currency", "usd") if product else "usd"
+        tail = (b"," + dumps(self._shared_fields(product_id, product))[1:], currency,
+                self._money.setdefault(currency, {}))
+        self._shared[product_id] = (shown, tail)
+        return tail
 
     def _shared_fields(self, product_id: str, product: Mapping[str, Any] | None
                        ) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -12,7 +13,11 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import unquote
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.http import HttpVersion11, RawRequestMessage
+from aiohttp.streams import StreamReader
+from aiohttp.web_protocol import RequestHandler
 
 from gumroad_async._json import dumps, loads
 from gumroad_async.testing._faults import EDGE_FAULTS, Fault, RecordedRequest
@@ -28,6 +33,10 @@ _NOT_FOUND = dumps({"success": False, "error": "Not found"})  # ApplicationContr
 _PERSONAL_APP = "fake-personal-app"
 _NO_CALLER = Caller(frozenset())
 _EMPTY = b""
+_CLIENT_MAX_SIZE = 10 * 1024 * 1024
+# The one route of `app()`, and the paths it matches (aiohttp's pattern for it).
+_ANY_PATH = "/{tail:.*}"
+_ANY_PATH_PATTERN = re.compile(r"/(?P<tail>.*)")
 
 
 class FakeGumroad:
@@ -69,7 +78,9 @@ class FakeGumroad:
         self.rate_limit = rate_limit
         #: The ``Retry-After`` seconds sent with a 429 (``None``: the header is left out).
         self.retry_after = retry_after
-        self.requests: list[RecordedRequest] = []
+        # The request log: RecordedRequest objects, and at its end the requests not yet
+        # read, as plain tuples (made into RecordedRequest when `requests` is read).
+        self._log: list[Any] = []
         #: Keep only about this many of the latest requests (``None``: all of them), for a
         #: long-running server.
         self.request_log_limit = request_log_limit
@@ -77,7 +88,9 @@ class FakeGumroad:
         self.max_in_flight = 0
         self._tokens: dict[str, Caller] = {token: Caller(frozenset({"account"}), _PERSONAL_APP)}
         self._faults: list[Fault] = []
-        self._runner: web.AppRunner | None = None
+        self._runner: web.BaseRunner | None = None
+        # Served by aiohttp's low-level server (see `start`) rather than the application.
+        self._direct = False
         self._request_number = 0
         self._bucket = 0.0
         self._bucket_time = 0.0
@@ -94,14 +107,34 @@ class FakeGumroad:
 
     def app(self) -> web.Application:
         """The ``aiohttp.web`` application, to mount or run yourself."""
-        app = web.Application(client_max_size=10 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        app = web.Application(client_max_size=_CLIENT_MAX_SIZE)
+        app.router.add_route("*", _ANY_PATH, self._serve)
         return app
 
     async def start(self) -> Self:
         # handler_cancellation: a client that gives up (timeout, cancel) ends the handler,
         # so a stalled request does not stay counted in `in_flight`.
-        runner = web.AppRunner(self.app(), handler_cancellation=True, access_log=None)
+        runner: web.BaseRunner
+        if type(self).app is FakeGumroad.app:
+            # The application is one catch-all route to `_serve`: aiohttp's low-level server
+            # calls `_serve` directly, without the router and the application's handler
+            # chain around it (work on every request); `_serve` then does the little they
+            # would have done. A subclass that changes `app` gets its application.
+            loop = asyncio.get_running_loop()
+
+            def make_request(message: RawRequestMessage, payload: StreamReader,
+                             protocol: RequestHandler, writer: AbstractStreamWriter,
+                             task: asyncio.Task[None]) -> web.BaseRequest:
+                return web.BaseRequest(message, payload, protocol, writer, task, loop,
+                                       client_max_size=_CLIENT_MAX_SIZE)
+
+            self._direct = True
+            server = web.Server(self._serve, request_factory=make_request,
+                                handler_cancellation=True, access_log=None)
+            runner = web.ServerRunner(server)
+        else:
+            self._direct = False
+            runner = web.AppRunner(self.app(), handler_cancellation=True, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         try:
@@ -354,49 +387,69 @@ class FakeGumroad:
     def clear_faults(self) -> None:
         self._faults.clear()
 
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, oldest first (the latest ones with
+        ``request_log_limit``); a list of your own to read, change or clear."""
+        log = self._log
+        first = len(log)
+        while first and type(log[first - 1]) is tuple:
+            first -= 1
+        for index in range(first, len(log)):
+            method, raw_path, query, form, headers, fault = log[index]
+            log[index] = RecordedRequest(
+                method=method, path=_decoded_path(raw_path), raw_path=raw_path, query=query,
+                form=form, headers=headers, fault=fault)
+        return log
+
+    @requests.setter
+    def requests(self, log: list[RecordedRequest]) -> None:
+        self._log = log
+
     def requests_to(self, method: str, path: str) -> list[RecordedRequest]:
         """The recorded requests with this method whose decoded path matches the glob."""
         return [r for r in self.requests if r.method == method and fnmatchcase(r.path, path)]
 
     def clear_requests(self) -> None:
-        self.requests.clear()
+        self._log.clear()
 
     # -- serving ----------------------------------------------------------------------
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+    async def _serve(self, request: web.BaseRequest) -> web.StreamResponse:
+        # The whole request in one coroutine (no middleware, no frame more than needed):
+        # this is the fake's hot path.
+        target = request.raw_path
+        headers = request.headers
+        if self._direct and (target[:1] != "/" or "%0" in target or hdrs.EXPECT in headers):
+            await _as_the_application_would(request)
         self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        if self.in_flight > self.max_in_flight:
+            self.max_in_flight = self.in_flight
         try:
-            return await self._serve(request)
+            method = request.method
+            raw_path, mark, _ = target.partition("?")
+            segments = _segments(raw_path)
+            query = dict(request.query) if mark else {}
+            form = await _read_form(request) if request.body_exists else {}
+            fault = self._take_fault(method, _decoded_path(raw_path)) if self._faults else None
+            log = self._log
+            log.append((method, raw_path, query, form, headers, fault))
+            limit = self.request_log_limit
+            if limit is not None and len(log) >= 2 * limit:
+                del log[:-limit]  # amortized: one cut every `limit` requests
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            if fault is not None and not fault.after_handler:
+                replaced = await self._misbehave(request, fault)
+                if replaced is not None:
+                    return replaced
+            answer = self._answer(method, segments, query, form, headers)
+            if fault is not None and fault.after_handler:
+                replaced = await self._misbehave(request, fault)
+                if replaced is not None:
+                    return replaced
+            return answer
         finally:
             self.in_flight -= 1
-
-    async def _serve(self, request: web.Request) -> web.StreamResponse:
-        method = request.method
-        raw_path = request.raw_path.split("?", 1)[0]
-        segments = _segments(raw_path)
-        path = "/" + "/".join(segments)
-        query = dict(request.query)
-        form = await _read_form(request) if request.body_exists else {}
-        fault = self._take_fault(method, path) if self._faults else None
-        self.requests.append(RecordedRequest(
-            method=method, path=path, raw_path=raw_path, query=query, form=form,
-            headers=request.headers, fault=fault,
-        ))
-        limit = self.request_log_limit
-        if limit is not None and len(self.requests) >= 2 * limit:
-            del self.requests[:-limit]  # amortized: one cut every `limit` requests
-        if self.latency:
-            await asyncio.sleep(self.latency)
-        if fault is not None and not fault.after_handler:
-            replaced = await self._misbehave(request, fault)
-            if replaced is not None:
-                return replaced
-        answer = self._answer(method, segments, query, form, request.headers)
-        if fault is not None and fault.after_handler:
-            replaced = await self._misbehave(request, fault)
-            if replaced is not None:
-                return replaced
-        return answer
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self._faults:
@@ -404,7 +457,7 @@ class FakeGumroad:
                 return fault
         return None
 
-    async def _misbehave(self, request: web.Request, fault: Fault) -> web.Response | None:
+    async def _misbehave(self, request: web.BaseRequest, fault: Fault) -> web.Response | None:
         """Stall or drop as the fault says; the answer that replaces the real one, if any."""
         if fault.stall:
             await asyncio.sleep(fault.stall)
@@ -427,7 +480,7 @@ class FakeGumroad:
         form: dict[str, str],
         headers: Mapping[str, str],
     ) -> web.Response:
-        if self._over_rate_limit():
+        if self.rate_limit is not None and self._over_rate_limit():
             extra = {} if self.retry_after is None else {"Retry-After": f"{self.retry_after:g}"}
             limited = EDGE_FAULTS["rate_limited"]
             return self._respond(429, limited.body, content_type=limited.content_type,
@@ -535,6 +588,11 @@ def _oauth_refusal(error: str, description: str, status: int = 400) -> tuple[int
     return status, {"error": error, "error_description": description}
 
 
+def _decoded_path(raw_path: str) -> str:
+    """The path as the request log and fault globs see it: decoded segment by segment."""
+    return "/" + "/".join(_segments(raw_path))
+
+
 def _segments(raw_path: str) -> tuple[str, ...]:
     # Split before decoding, so that an id holding %2F stays one segment.
     if "%" not in raw_path:
@@ -542,7 +600,23 @@ def _segments(raw_path: str) -> tuple[str, ...]:
     return tuple(unquote(s) for s in raw_path.split("/")[1:])
 
 
-async def _read_form(request: web.Request) -> dict[str, str]:
+async def _as_the_application_would(request: web.BaseRequest) -> None:
+    """What ``app()``'s router and application do before calling ``_serve``: a path its
+    route cannot match is aiohttp's 404, and ``Expect: 100-continue`` is answered first."""
+    if _ANY_PATH_PATTERN.fullmatch(request.rel_url.path_safe) is None:
+        raise web.HTTPNotFound()
+    if request.headers.get(hdrs.EXPECT):
+        # aiohttp's default expect handler (web_urldispatcher._default_expect_handler).
+        expect = request.headers.get(hdrs.EXPECT, "")
+        if request.version == HttpVersion11:
+            if expect.lower() != "100-continue":
+                raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect}")
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the answer's own bytes are still to come
+        await request.writer.drain()
+
+
+async def _read_form(request: web.BaseRequest) -> dict[str, str]:
     if request.content_type == "application/json":
         try:
             data = loads(await request.read())

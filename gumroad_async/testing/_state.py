@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from gumroad_async.testing._sales import SALES_PER_PAGE, SELLER_ID, SaleRow, SalesBook
 from gumroad_async.testing._subscribers import SUBSCRIBERS_PER_PAGE, Record, SubscriberBook
+from gumroad_async.testing._tracked import Changes, TrackedDict
 from gumroad_async.testing._wire import iso_utc
 
 __all__ = [
@@ -106,11 +107,16 @@ class FakeState:
         }
         #: The caller of the request being answered (handlers run one at a time, unawaited).
         self.caller = Caller(frozenset({"account"}))
-        self.products: dict[str, dict[str, Any]] = {}
+        # Products (and the mapping of them) say when they change: sales pages keep their
+        # products' encoded fields until then.
+        self._product_changes = Changes()
+        self.products: dict[str, dict[str, Any]] = TrackedDict().watched_by(
+            self._product_changes)
         self.permalinks: dict[str, str] = {}
         #: Products that ship (``is_physical``): without SKUs, their variants are the SKUs.
         self.physical_products: set[str] = set()
-        self.sales = SalesBook(self.products, self.physical_products.__contains__)
+        self.sales = SalesBook(self.products, self.physical_products.__contains__,
+                               self._product_changes)
         self.subscriptions = SubscriberBook()
         self.subscribers: dict[str, Record] = self.subscriptions.records
         self.licenses: dict[str, dict[str, Any]] = {}
@@ -183,7 +189,7 @@ class FakeState:
         if fields.get("release_at") is not None:  # a preorder (``preorder_link``)
             fields["release_at"] = _ruby_time(fields["release_at"])
             fields["is_preorder"] = True
-        product: dict[str, Any] = {
+        product: dict[str, Any] = TrackedDict({
             "id": product_id,
             "name": name,
             "price": int(price),
@@ -211,7 +217,7 @@ class FakeState:
             "is_tiered_membership": False,
             "recurrences": None,
             "variants": [],
-        }
+        }).watched_by(self._product_changes)
         product.update(fields)
         self.products[product_id] = product
         self.permalinks[permalink] = product_id

@@ -12,9 +12,10 @@ from __future__ import annotations
 import bisect
 import math
 import time
-from typing import Any, Self
+from typing import Any
 
 from gumroad_async._json import dumps
+from gumroad_async.testing._tracked import TrackedDict
 from gumroad_async.testing._wire import iso_utc, parse_timestamp
 
 __all__ = ["SUBSCRIBERS_PER_PAGE", "Record", "SubscriberBook"]
@@ -28,18 +29,17 @@ def _key(epoch: int, number: int) -> int:
     return ((epoch + _EPOCH_SHIFT) << 32) | number
 
 
-class Record(dict[str, Any]):
+class Record(TrackedDict):
     """A JSON object that keeps its encoding until one of its keys is set or removed.
 
     (Assign a field to change it: a nested list changed in place is not seen.)
     """
 
-    __slots__ = ("_book", "_encoded")
+    __slots__ = ("_encoded",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._encoded: bytes | None = None
-        self._book: SubscriberBook | None = None
 
     def encoded(self) -> bytes:
         if self._encoded is None:
@@ -48,40 +48,7 @@ class Record(dict[str, Any]):
 
     def _changed(self) -> None:
         self._encoded = None
-        if self._book is not None:
-            self._book.version += 1
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._changed()
-        super().__setitem__(key, value)
-
-    def __delitem__(self, key: str) -> None:
-        self._changed()
-        super().__delitem__(key)
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        self._changed()
-        super().update(*args, **kwargs)
-
-    def pop(self, *args: Any) -> Any:
-        self._changed()
-        return super().pop(*args)
-
-    def popitem(self) -> tuple[str, Any]:
-        self._changed()
-        return super().popitem()
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        self._changed()
-        return super().setdefault(key, default)
-
-    def clear(self) -> None:
-        self._changed()
-        super().clear()
-
-    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
-        self._changed()
-        return super().__ior__(other)
+        super()._changed()
 
 
 class _Listing:
@@ -112,7 +79,7 @@ class SubscriberBook:
     def add(self, record: Record, product_id: str, epoch: int) -> None:
         number = len(self._keys) + 1
         key = _key(epoch, number)
-        record._book = self
+        record.watched_by(self)
         self.records[record["id"]] = record
         self._keys[record["id"]] = key
         bisect.insort(self._by_product.setdefault(product_id, []), (key, record["id"]))

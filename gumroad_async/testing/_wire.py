@@ -73,7 +73,24 @@ class PageKeyError(ValueError):
 def encode_page_key(epoch: int, number: int) -> str:
     """``Api::V2::BaseController#encode_page_key``: ``created_at.to_fs(:usec)`` (UTC digits
     to the microsecond), ``-``, the obfuscated numeric id of the page's last record."""
-    return f"{time.strftime('%Y%m%d%H%M%S', time.gmtime(epoch))}000000-{encrypt_numeric(number)}"
+    moment = time.gmtime(epoch)
+    year, month, day, hour, minute, second = moment[:6]
+    if not 1000 <= year <= 9999:  # %Y is not four digits then
+        return f"{time.strftime('%Y%m%d%H%M%S', moment)}000000-{encrypt_numeric(number)}"
+    # One %-format call: a third cheaper than f-string format specs, on every page.
+    key = "%d%02d%02d%02d%02d%02d000000-%d" % (  # noqa: UP031
+        year, month, day, hour, minute, second, number * _NUMERIC_KEY + _NUMERIC_OFFSET)
+    # A client follows the cursor it was just given: remember what it decodes to (the
+    # canonical shape reads back as exactly this epoch and id).
+    if len(_ISSUED) >= _ISSUED_LIMIT:
+        _ISSUED.clear()
+    _ISSUED[key] = (float(epoch), number)
+    return key
+
+
+# Cursors lately issued -> what `decode_page_key` gives for them.
+_ISSUED: dict[str, tuple[float | None, int]] = {}
+_ISSUED_LIMIT = 4096
 
 
 _LEADING_INT = re.compile(r"\s*[-+]?\d+")
@@ -88,6 +105,33 @@ def decode_page_key(key: str) -> tuple[float | None, int]:
     (``PageKeyError``: 400 ``Invalid page_key.``), and so does a date out of range. A date
     part with nothing to parse gives ``None``: ``created_at <= NULL`` then matches no row.
     """
+    issued = _ISSUED.get(key)
+    if issued is not None:
+        return issued
+    date_part, _, numeric_part = key.partition("-")
+    # The shape the fake writes (20 digits, "-", digits): read by slicing, which gives what
+    # the general reading below gives for it.
+    if (len(date_part) == 20 and numeric_part.isdigit() and date_part.isdigit()
+            and date_part.isascii() and numeric_part.isascii()):
+        public = int(numeric_part)
+        if public == 0:
+            raise PageKeyError("Invalid page_key.")
+        # Digit groups by arithmetic: one int() instead of one per group.
+        year, rest = divmod(int(date_part[:14]), 10_000_000_000)
+        month, rest = divmod(rest, 100_000_000)
+        day, rest = divmod(rest, 1_000_000)
+        hour, rest = divmod(rest, 10_000)
+        minute, second = divmod(rest, 100)
+        try:
+            moment = datetime(year, month, day, hour, minute, second, int(date_part[14:]),
+                              tzinfo=UTC)
+        except ValueError:
+            raise PageKeyError("Invalid page_key.") from None  # "argument out of range"
+        return moment.timestamp(), decrypt_numeric(public)
+    return _decode_any_page_key(key)
+
+
+def _decode_any_page_key(key: str) -> tuple[float | None, int]:
     parts = key.split("-")
     date_part = parts[0]
     numeric_part = parts[1] if len(parts) > 1 else ""

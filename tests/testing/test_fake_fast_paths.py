@@ -1,0 +1,134 @@
+"""The fake's fast paths give what its general paths give: cursors, sales pages, the
+low-level server against the application it stands for, and the lazily built request log."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gumroad_async.testing import FakeGumroad
+from gumroad_async.testing import _wire as wire
+from gumroad_async.testing._sales import SalesBook
+
+
+def _general(key: str) -> tuple[float | None, int] | str:
+    try:
+        return wire._decode_any_page_key(key)
+    except wire.PageKeyError:
+        return "error"
+
+
+def _decoded(key: str) -> tuple[float | None, int] | str:
+    try:
+        return wire.decode_page_key(key)
+    except wire.PageKeyError:
+        return "error"
+
+
+@given(st.text("0123456789", min_size=20, max_size=20), st.text("0123456789", max_size=12))
+def test_the_cursor_shortcut_reads_as_the_general_decoder(date: str, numeric: str) -> None:
+    key = f"{date}-{numeric}"
+    wire._ISSUED.clear()
+    assert _decoded(key) == _general(key)
+
+
+@given(st.integers(-(10**11), 3 * 10**11), st.integers(1, 10**9))
+def test_issued_cursors_decode_as_they_read(epoch: int, number: int) -> None:
+    key = wire.encode_page_key(epoch, number)
+    strftime = time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch))
+    assert key == f"{strftime}000000-{wire.encrypt_numeric(number)}"
+    remembered = wire._ISSUED.get(key)
+    wire._ISSUED.clear()
+    if remembered is not None:
+        assert remembered == _decoded(key) == (float(epoch), number)
+
+
+def test_sales_pages_as_slices_equal_the_walk() -> None:
+    rng = random.Random(3)
+    book = SalesBook({}, lambda _: False)
+    book.bulk_add((rng.randrange(1_600_000_000, 1_700_000_000), f"s{i}", f"p{i % 3}",
+                   f"e{i}@x", 100) for i in range(400))
+    assert book._in_order
+    for _ in range(300):
+        below = rng.choice((None, rng.randrange(-5, 420)))
+        bound = None if below is None else (float(rng.randrange(1_600_000_000, 1_700_000_000)),
+                                            below)
+        query = {"low_epoch": rng.choice((None, 1_650_000_000)), "high_epoch": None,
+                 "product_id": rng.choice((None, "p1")), "email": None, "number": None,
+                 "bound": bound, "size": rng.choice((10, 30))}
+        fast = book.page(**query)  # type: ignore[arg-type]
+        book._in_order = False
+        assert book.page(**query) == fast  # type: ignore[arg-type]
+        book._in_order = True
+
+
+@pytest.fixture
+async def both() -> AsyncIterator[tuple[str, str]]:
+    """The fake served directly, and its `app()` served by aiohttp's application runner."""
+    async with FakeGumroad() as fake:
+        fake.seed(0, sales=30)
+        runner = web.AppRunner(fake.app(), handler_cancellation=True, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        try:
+            yield fake.url, f"http://127.0.0.1:{runner.addresses[0][1]}"
+        finally:
+            await runner.cleanup()
+
+
+@pytest.mark.parametrize("path", [
+    "/v2/sales", "/v2/sales/a%0Ab", "/v2/sales/a%0ab", "/v2/sales%0A", "/nowhere", "/v2/user?x=%0A",
+])
+async def test_the_direct_server_answers_as_the_application(
+    both: tuple[str, str], path: str,
+) -> None:
+    answers = []
+    async with aiohttp.ClientSession(headers={"Authorization": "Bearer test-token"}) as http:
+        for base in both:
+            async with http.get(base + path) as response:
+                body = await response.read()
+                answers.append((response.status, response.content_type,
+                                body.split(b'"timestamp"')[0]))
+    assert answers[0] == answers[1]
+
+
+async def test_expect_continue_is_answered_as_by_the_application(
+    both: tuple[str, str],
+) -> None:
+    answers = []
+    async with aiohttp.ClientSession(headers={"Authorization": "Bearer test-token"}) as http:
+        for base in both:
+            for expect in (True, False):
+                async with http.put(base + "/v2/licenses/enable", data={"license_key": "x"},
+                                    expect100=expect) as response:
+                    answers.append((response.status, await response.read()))
+            async with http.put(base + "/v2/licenses/enable", data={"license_key": "x"},
+                                headers={"Expect": "something-else"}) as response:
+                answers.append((response.status, await response.read()))
+    assert answers[:3] == answers[3:]
+    assert answers[2][0] == 417
+
+
+async def test_the_request_log_is_built_when_read() -> None:
+    async with FakeGumroad(request_log_limit=3) as fake, aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {fake.token}"}) as http:
+        for n in range(4):
+            async with http.get(f"{fake.url}/v2/products/p%2F{n}?a=b") as response:
+                await response.read()
+        first = fake.requests
+        assert [r.path for r in first] == ["/v2/products/p/0", "/v2/products/p/1",
+                                           "/v2/products/p/2", "/v2/products/p/3"]
+        assert first[-1].raw_path == "/v2/products/p%2F3" and first[-1].query == {"a": "b"}
+        fake.requests.clear()
+        async with http.get(f"{fake.url}/v2/user") as response:
+            await response.read()
+        assert [r.path for r in fake.requests] == ["/v2/user"]
+        assert fake.requests is fake.requests
