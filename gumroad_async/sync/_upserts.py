@@ -90,12 +90,14 @@ def _json_upsert(table: sa.Table, names: list[str], upsert: str, dialect: sa.Dia
     One parameter instead of one array per column: asyncpg checks every element of an
     array parameter against ``collections.abc`` classes (two slow ``isinstance`` calls
     each), which cost more than the rest of the write; the server reads the JSON in C.
+    JSONB, not JSON: the batch is parsed once, where ``json_populate_recordset`` parsed
+    each row's record again for its JSONB column.
     """
     quote = dialect.identifier_preparer.quote
     listed = ", ".join(quote(name) for name in names)
     conflict = upsert[upsert.index(" ON CONFLICT "):]
     return (f"INSERT INTO {quote(table.name)} ({listed}) SELECT {listed} "
-            f"FROM json_populate_recordset(NULL::{quote(table.name)}, $1::JSON) AS batch"
+            f"FROM jsonb_populate_recordset(NULL::{quote(table.name)}, $1::JSONB) AS batch"
             f"{conflict}")
 
 
