@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import operator
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +43,9 @@ def sqlite_time(value: datetime | None) -> str | None:
     ``YYYY-MM-DD HH:MM:SS.ffffff``."""
     if value is None:
         return None
+    if value.tzinfo is UTC:
+        # "+00:00" cut off: half the cost of ``replace(tzinfo=None)`` and a naive isoformat.
+        return value.isoformat(" ", "microseconds")[:-6]
     if value.tzinfo is not None:
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
@@ -195,19 +198,37 @@ class DriverUpsert:
             if batch is not None:
                 await connection.exec_driver_sql(self.sql, (batch,))
             return
-        parameters = self.parameters(rows)
-        if not parameters:
-            return
         if self._arrays:
-            # One execution with one list per column.
-            columns = tuple(list(column) for column in zip(*parameters, strict=True))
-            await connection.exec_driver_sql(self.sql, columns)
+            parameters = self.parameters(rows)
+            if parameters:
+                # One execution with one list per column.
+                columns = tuple(list(column) for column in zip(*parameters, strict=True))
+                await connection.exec_driver_sql(self.sql, columns)
             return
+        listed = rows if isinstance(rows, list) else list(rows)
         step = self._rows_per_statement
-        for start in range(0, len(parameters), step):
-            chunk = parameters[start:start + step]
+        for start in range(0, len(listed), step):
+            chunk = listed[start:start + step]
             await connection.exec_driver_sql(
-                self._rows_sql(len(chunk)), tuple(itertools.chain.from_iterable(chunk)))
+                self._rows_sql(len(chunk)), self.flat_parameters(chunk))
+
+    def flat_parameters(self, rows: Sequence[dict[str, Any]]) -> tuple[Any, ...]:
+        """SQLite: the parameters of a multi-row ``VALUES`` of ``rows``, row after row:
+        :meth:`parameters` chained, without a list and a tuple per row."""
+        values = list(itertools.chain.from_iterable(map(self._tuple, rows)))
+        width = len(self._names)
+        # Rows of one page share their synced_at: convert each distinct time once.
+        known: dict[datetime, str | None] = {}
+        for i in self._times:
+            column = values[i::width]
+            for number, value in enumerate(column):
+                if value is not None:
+                    text = known.get(value)
+                    if text is None:
+                        text = known[value] = sqlite_time(value)
+                    column[number] = text
+            values[i::width] = column
+        return tuple(values)
 
     def json_batch(self, rows: Iterable[dict[str, Any]]) -> str | None:
         """PostgreSQL: ``rows`` as one JSON array of objects (``None`` if there are none).

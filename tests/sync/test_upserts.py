@@ -4,16 +4,20 @@ parameter for all ids) finds what an ``IN (...)`` finds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
 
 from gumroad_async.sync import SyncStore
 from gumroad_async.sync._rows import EncodedJSON
 from gumroad_async.sync._schema import sales
-from gumroad_async.sync._upserts import upsert_statement
+from gumroad_async.sync._upserts import sqlite_time, upsert_statement
 
+SQLITE = sqlite.dialect()
 NOW = datetime(2026, 11, 23, 10, 11, 12, 345678, tzinfo=UTC)
 
 
@@ -66,3 +70,18 @@ async def test_the_digest_lookup_finds_what_in_finds(store: SyncStore, account: 
         assert found == {"plain": "d1", "odd \"quoted\" \\ ünïcødé ✓": "d2", "nulls": "d3"}
         assert await upsert.existing_digests(connection, account, []) == {}
         assert await upsert.existing_digests(connection, "other", ids) == {}
+
+
+@given(st.datetimes(timezones=st.one_of(
+    st.none(), st.just(UTC), st.timezones(),
+    st.builds(timezone, st.timedeltas(min_value=timedelta(hours=-23),
+                                      max_value=timedelta(hours=23))))))
+def test_sqlite_time_is_what_sqlalchemy_stores(value: datetime) -> None:
+    # What SQLAlchemy's SQLite DateTime binds for the same value, once it is naive UTC.
+    try:
+        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    except OverflowError:  # out of range once in UTC
+        return
+    processor = sa.DateTime().dialect_impl(SQLITE).bind_processor(SQLITE)
+    assert processor is not None
+    assert sqlite_time(value) == processor(naive)
