@@ -239,8 +239,8 @@ async def _walk(client: GumroadClient, run: SyncRun, window: SyncWindow, writer:
             async for page in pages:
                 # Rows are built here, outside the writer's turn, so that encoding one
                 # page overlaps with the database writing another.
-                rows = writer.store.rows(run.resource, run.account, page.items,
-                                         run_id=run.run_id)
+                rows = writer.store._rows_to_write(run.resource, run.account, page.items,
+                                                   run_id=run.run_id)
                 # The delivery keeps the rows only: the page's objects (thousands of
                 # dicts per window in flight) would only make the collector's work.
                 pending.append(writer.submit(Delivery(

@@ -61,6 +61,18 @@ async def test_the_driver_upsert_stores_what_sqlalchemy_stores(
     assert len(await stored(store, fast)) == 3
 
 
+async def test_a_record_as_plain_text_is_stored_as_an_encoded_one(
+        store: SyncStore, account: str) -> None:
+    # The sync's walkers hand the driver upserts rows whose record is a plain str.
+    plain, encoded = f"{account}-plain", f"{account}-encoded"
+    async with store.transaction() as connection:
+        for _ in range(2):
+            await store._upserts["sales"].execute(connection, [
+                {**row, "record": str.__str__(row["record"])} for row in rows(plain)])
+            await store._upserts["sales"].execute(connection, rows(encoded))
+    assert await stored(store, plain) == await stored(store, encoded)
+
+
 async def test_the_digest_lookup_finds_what_in_finds(store: SyncStore, account: str) -> None:
     upsert = store._upserts["sales"]
     async with store.transaction() as connection:
