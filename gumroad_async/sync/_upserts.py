@@ -238,15 +238,23 @@ class DriverUpsert:
         UTC, as SQLAlchemy's ``DateTime(timezone=True)`` reads them).
         """
         assert _Fragment is not None and _orjson is not None
-        pick, names, fragment = self._tuple, self._names, _Fragment
-        objects = []
-        for row in rows:
-            values = dict(zip(names, pick(row), strict=True))
-            values["record"] = fragment(str.__str__(values["record"]))
-            objects.append(values)
-        if not objects:
+        fragment = _Fragment
+        rows = rows if isinstance(rows, list) else list(rows)
+        if not rows:
             return None
-        encoded: bytes = _orjson.dumps(objects, option=_orjson.OPT_NAIVE_UTC)
+        # A copy of each row (the rows the store makes have the table's columns as keys,
+        # exact str): about a third of the cost of picking the columns one by one.
+        objects = [{**row, "record": fragment(str.__str__(row["record"]))} for row in rows]
+        try:
+            encoded: bytes = _orjson.dumps(objects, option=_orjson.OPT_NAIVE_UTC)
+        except TypeError:  # other keys (orjson takes exact str only): the columns picked
+            pick, names = self._tuple, self._names
+            objects = []
+            for row in rows:
+                values = dict(zip(names, pick(row), strict=True))
+                values["record"] = fragment(str.__str__(values["record"]))
+                objects.append(values)
+            encoded = _orjson.dumps(objects, option=_orjson.OPT_NAIVE_UTC)
         return encoded.decode()
 
     def _rows_sql(self, count: int) -> str:

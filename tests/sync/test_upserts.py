@@ -63,12 +63,14 @@ async def test_the_driver_upsert_stores_what_sqlalchemy_stores(
 
 async def test_a_record_as_plain_text_is_stored_as_an_encoded_one(
         store: SyncStore, account: str) -> None:
-    # The sync's walkers hand the driver upserts rows whose record is a plain str.
+    # The sync's walkers hand the driver upserts rows whose record is a plain str and
+    # whose keys are exact str (PostgreSQL: the rows copied, not their columns picked).
     plain, encoded = f"{account}-plain", f"{account}-encoded"
     async with store.transaction() as connection:
         for _ in range(2):
             await store._upserts["sales"].execute(connection, [
-                {**row, "record": str.__str__(row["record"])} for row in rows(plain)])
+                {str.__str__(key): str.__str__(value) if key == "record" else value
+                 for key, value in row.items()} for row in rows(plain)])
             await store._upserts["sales"].execute(connection, rows(encoded))
     assert await stored(store, plain) == await stored(store, encoded)
 
