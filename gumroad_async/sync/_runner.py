@@ -162,7 +162,7 @@ class _Writer:
         rows = 0
         taken = 0
         for delivery, _ in self._queue:
-            size = len(delivery.records)
+            size = len(delivery.records if delivery.rows is None else delivery.rows)
             if taken and rows + size > ROWS_PER_COMMIT:
                 break
             rows += size
@@ -239,11 +239,14 @@ async def _walk(client: GumroadClient, run: SyncRun, window: SyncWindow, writer:
             async for page in pages:
                 # Rows are built here, outside the writer's turn, so that encoding one
                 # page overlaps with the database writing another.
-                rows = writer.store.rows(run.resource, run.account, page.items,
-                                         run_id=run.run_id)
+                rows = writer.store._rows_to_write(run.resource, run.account, page.items,
+                                                   run_id=run.run_id)
+                # The delivery keeps the rows only: the page's objects (thousands of
+                # dicts per window in flight) would only make the collector's work.
                 pending.append(writer.submit(Delivery(
-                    window, page.items, page.next_page_key, rows, cursor=cursor)))
+                    window, (), page.next_page_key, rows, cursor=cursor)))
                 cursor = page.next_page_key
+                del page, rows
                 if len(pending) > PAGES_IN_FLIGHT:
                     await pending.popleft()
         while pending:

@@ -226,6 +226,25 @@ class SyncStore:
         return [make(record, account, run_id, now) for record in records
                 if record.id is not None]
 
+    def _rows_to_write(
+        self,
+        resource: str,
+        account: str,
+        records: Sequence[Sale] | Sequence[Subscriber],
+        *,
+        run_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """:meth:`rows` for :meth:`upsert_rows` only (the sync's walkers): a page's record
+        JSON as plain ``str``, which the driver upserts write as they write an
+        ``EncodedJSON``. A ``str`` subclass instance is tracked by the garbage collector,
+        and so then is its row's dict: tens of thousands of pages' rows in flight to the
+        writer were traversed by every older-generation collection."""
+        if isinstance(records, WireRecords):
+            maker = SALE_ROWS if resource == "sales" else SUBSCRIBER_ROWS
+            return maker.rows(records.wire, account, run_id, datetime.now(UTC),
+                              record_text=str)
+        return self.rows(resource, account, records, run_id=run_id)
+
     async def upsert_rows(
         self,
         connection: AsyncConnection,

@@ -185,18 +185,22 @@ class WireRows:
         self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]], Any] = {}
         self._last: tuple[Any, Any] = ((), _FALLBACK)
 
-    def rows(self, objects: Iterable[Any], account: str, run_id: str | None, now: datetime
-             ) -> list[dict[str, Any]]:
-        """The rows of ``objects`` (those with an id), in order."""
+    def rows(self, objects: Iterable[Any], account: str, run_id: str | None, now: datetime,
+             *, record_text: Callable[[str], str] = EncodedJSON) -> list[dict[str, Any]]:
+        """The rows of ``objects`` (those with an id), in order.
+
+        ``record_text`` wraps the record's JSON text: ``EncodedJSON`` (what SQLAlchemy's
+        JSON column takes as it is), or ``str`` for rows only the driver upserts write.
+        """
         out = []
         for value in objects:
-            row = self.row(value, account, run_id, now)
+            row = self.row(value, account, run_id, now, record_text=record_text)
             if row is not None:
                 out.append(row)
         return out
 
-    def row(self, value: Any, account: str, run_id: str | None, now: datetime
-            ) -> dict[str, Any] | None:
+    def row(self, value: Any, account: str, run_id: str | None, now: datetime,
+            *, record_text: Callable[[str], str] = EncodedJSON) -> dict[str, Any] | None:
         """One object's row (``None`` if it has no id)."""
         if type(value) is not dict or not self._enabled:
             return self._by_record(value, account, run_id, now)
@@ -229,7 +233,7 @@ class WireRows:
         for name, position, function in plan.other_columns:
             row[name] = function(fields[position])
         row["account"] = account
-        row["record"] = EncodedJSON(encoded.decode())
+        row["record"] = record_text(encoded.decode())
         row["digest"] = hashlib.blake2b(encoded, digest_size=16).hexdigest()
         row["seen_run"] = run_id
         row["synced_at"] = now

@@ -22,7 +22,7 @@ from typing import Any
 from arq import Retry
 from sqlalchemy.exc import SQLAlchemyError
 
-from gumroad_async._pagination import Page
+from gumroad_async._pagination import Page, WirePage
 from gumroad_async.errors import (
     APIConnectionError,
     AuthenticationError,
@@ -199,7 +199,8 @@ async def _walk(fleet: Fleet, account: Account, run: SyncRun, window: SyncWindow
     async with fleet.client(account) as client:
         listing = client.sales.list(after=window.after, before=window.before,
                                     page_key=window.cursor)
-        async with aclosing(_prefetched(listing.pages())) as pages:
+        # Pages as sent: commit_pages makes their rows from the objects, no record built.
+        async with aclosing(_prefetched(listing.wire_pages())) as pages:
             async for page in pages:
                 counts = await commit_pages(
                     fleet.store, run, [Delivery(window, page.items, page.next_page_key)])
@@ -217,14 +218,14 @@ async def _walk(fleet: Fleet, account: Account, run: SyncRun, window: SyncWindow
     return False
 
 
-async def _prefetched(pages: AsyncGenerator[Page[Any], None]
-                      ) -> AsyncGenerator[Page[Any], None]:
+async def _prefetched(pages: AsyncGenerator[Page[Any] | WirePage[Any], None]
+                      ) -> AsyncGenerator[Page[Any] | WirePage[Any], None]:
     """The same pages, the next one fetched while the caller commits the current one.
 
     A page fetched ahead and never committed (the job was killed) is fetched again on
     resume: only committed cursors count.
     """
-    ahead: asyncio.Task[Page[Any]] | None = asyncio.ensure_future(anext(pages))
+    ahead: asyncio.Task[Page[Any] | WirePage[Any]] | None = asyncio.ensure_future(anext(pages))
     try:
         while ahead is not None:
             try:

@@ -119,3 +119,22 @@ async def test_the_writer_commits_at_most_rows_per_commit(store: SyncStore) -> N
     batches = [[d for d, _ in writer._next_batch()] for _ in range(4)]
     assert batches == [pages[:2], pages[2:4], pages[4:5], [big]]
     writer._fail(None)  # settle the futures
+
+
+async def test_the_writer_counts_the_rows_of_deliveries_without_records(
+        store: SyncStore) -> None:
+    # The walkers hand in the rows only (the page's objects are dropped once the rows are
+    # made): the batch limit counts those rows.
+    from gumroad_async.sync._runner import ROWS_PER_COMMIT, _Writer
+    from gumroad_async.sync._runs import SyncWindow
+
+    window = SyncWindow("w")
+    run = SyncRun("a", "sales", "", "r", "backfill", datetime.now(UTC), [window])
+    writer = _Writer(store, run, None)
+    row: dict[str, Any] = {}  # only counted
+    pages = [Delivery(window, (), None, [row] * (ROWS_PER_COMMIT // 2 - 1)) for _ in range(3)]
+    for delivery in pages:
+        writer.submit(delivery)
+    batches = [[d for d, _ in writer._next_batch()] for _ in range(2)]
+    assert batches == [pages[:2], pages[2:]]
+    writer._fail(None)  # settle the futures

@@ -4,16 +4,20 @@ parameter for all ids) finds what an ``IN (...)`` finds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
 
 from gumroad_async.sync import SyncStore
 from gumroad_async.sync._rows import EncodedJSON
 from gumroad_async.sync._schema import sales
-from gumroad_async.sync._upserts import upsert_statement
+from gumroad_async.sync._upserts import sqlite_time, upsert_statement
 
+SQLITE = sqlite.dialect()
 NOW = datetime(2026, 11, 23, 10, 11, 12, 345678, tzinfo=UTC)
 
 
@@ -57,6 +61,20 @@ async def test_the_driver_upsert_stores_what_sqlalchemy_stores(
     assert len(await stored(store, fast)) == 3
 
 
+async def test_a_record_as_plain_text_is_stored_as_an_encoded_one(
+        store: SyncStore, account: str) -> None:
+    # The sync's walkers hand the driver upserts rows whose record is a plain str and
+    # whose keys are exact str (PostgreSQL: the rows copied, not their columns picked).
+    plain, encoded = f"{account}-plain", f"{account}-encoded"
+    async with store.transaction() as connection:
+        for _ in range(2):
+            await store._upserts["sales"].execute(connection, [
+                {str.__str__(key): str.__str__(value) if key == "record" else value
+                 for key, value in row.items()} for row in rows(plain)])
+            await store._upserts["sales"].execute(connection, rows(encoded))
+    assert await stored(store, plain) == await stored(store, encoded)
+
+
 async def test_the_digest_lookup_finds_what_in_finds(store: SyncStore, account: str) -> None:
     upsert = store._upserts["sales"]
     async with store.transaction() as connection:
@@ -66,3 +84,18 @@ async def test_the_digest_lookup_finds_what_in_finds(store: SyncStore, account: 
         assert found == {"plain": "d1", "odd \"quoted\" \\ ünïcødé ✓": "d2", "nulls": "d3"}
         assert await upsert.existing_digests(connection, account, []) == {}
         assert await upsert.existing_digests(connection, "other", ids) == {}
+
+
+@given(st.datetimes(timezones=st.one_of(
+    st.none(), st.just(UTC), st.timezones(),
+    st.builds(timezone, st.timedeltas(min_value=timedelta(hours=-23),
+                                      max_value=timedelta(hours=23))))))
+def test_sqlite_time_is_what_sqlalchemy_stores(value: datetime) -> None:
+    # What SQLAlchemy's SQLite DateTime binds for the same value, once it is naive UTC.
+    try:
+        naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    except OverflowError:  # out of range once in UTC
+        return
+    processor = sa.DateTime().dialect_impl(SQLITE).bind_processor(SQLITE)
+    assert processor is not None
+    assert sqlite_time(value) == processor(naive)

@@ -4,6 +4,7 @@ and subscribers, and on random objects (hypothesis), odd shapes and types includ
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,3 +152,24 @@ def test_nested_records_equal_as_keys_but_not_as_json_are_told_apart() -> None:
     for values in ([1, True, 1.0, "1"], [0.0, -0.0, 0, False]):
         for number, value in enumerate(values):
             assert_same_row({"id": f"s{number}", "card": {"visual": value, "bin": value}}, Sale)
+
+
+async def test_rows_for_the_writer_hold_the_same_text_and_escape_the_collector(
+        fake: FakeGumroad, client: GumroadClient) -> None:
+    # The walkers' rows carry the record as plain text: equal rows, and dicts the garbage
+    # collector does not track (a str subclass instance would make each row tracked).
+    product = fake.add_product(name="Membership")["id"]
+    for number in range(5):
+        fake.add_sale(product_id=product, email=f"c{number}@example.com", price=number)
+    fake.add_subscriber(product_id=product)
+    listings: list[tuple[Any, WireRows]] = [
+        (client.sales.list(), SALE_ROWS), (client.subscribers.list(product), SUBSCRIBER_ROWS)]
+    for listing, maker in listings:
+        async for page in listing.wire_pages():
+            assert isinstance(page.items, WireRecords)
+            plain = maker.rows(page.items.wire, "acct", "run1", NOW, record_text=str)
+            encoded = maker.rows(page.items.wire, "acct", "run1", NOW)
+            assert plain == encoded and plain
+            for row in plain:
+                assert type(row["record"]) is str
+                assert not gc.is_tracked(row)
