@@ -29,7 +29,7 @@ async def test_three_workers_one_killed_every_account_exact_and_within_its_rate(
         await fake.start()
     expected = {f"shop-{i}": {s["id"] for s in fake.state.iter_sales()}
                 for i, fake in enumerate(fakes)}
-    options = ["--slice-seconds", "1", "--job-timeout", "5", "--windows-per-run", "4",
+    options = ["--slice-seconds", "1", "--job-timeout", "8", "--windows-per-run", "4",
                "--client-timeout", "5", "--max-jobs", "8"]
     try:
         async with await Fleet.open(config) as fleet:
@@ -53,8 +53,9 @@ async def test_three_workers_one_killed_every_account_exact_and_within_its_rate(
                 assert victim is not None, "no worker was ever seen mid-job"
                 workers.kill(victim)
 
-                # The killed worker's jobs come back after arq's in-progress timeout.
-                for _ in range(900):
+                # The killed worker's jobs come back after arq's in-progress timeout
+                # (job timeout + 10 s); the rest is margin for a busy machine.
+                for _ in range(1800):
                     accounts = {a.name: a for a in await fleet.accounts.list()}
                     if all(a.state == "idle" and a.last_finished for a in accounts.values()):
                         break
