@@ -218,13 +218,7 @@ class SyncStore:
         A listing's page as sent (``WireRecords``, from ``Listing.wire_pages``) makes its
         rows from the objects themselves, without building the records: the same rows.
         """
-        now = datetime.now(UTC)
-        if isinstance(records, WireRecords):
-            maker = SALE_ROWS if resource == "sales" else SUBSCRIBER_ROWS
-            return maker.rows(records.wire, account, run_id, now)
-        make: Any = sale_row if resource == "sales" else subscriber_row
-        return [make(record, account, run_id, now) for record in records
-                if record.id is not None]
+        return self._make_rows(resource, account, records, run_id, EncodedJSON)
 
     def _rows_to_write(
         self,
@@ -239,11 +233,23 @@ class SyncStore:
         ``EncodedJSON``. A ``str`` subclass instance is tracked by the garbage collector,
         and so then is its row's dict: tens of thousands of pages' rows in flight to the
         writer were traversed by every older-generation collection."""
+        return self._make_rows(resource, account, records, run_id, str)
+
+    def _make_rows(
+        self,
+        resource: str,
+        account: str,
+        records: Sequence[Sale] | Sequence[Subscriber],
+        run_id: str | None,
+        record_text: type[str],
+    ) -> list[dict[str, Any]]:
+        now = datetime.now(UTC)
         if isinstance(records, WireRecords):
             maker = SALE_ROWS if resource == "sales" else SUBSCRIBER_ROWS
-            return maker.rows(records.wire, account, run_id, datetime.now(UTC),
-                              record_text=str)
-        return self.rows(resource, account, records, run_id=run_id)
+            return maker.rows(records.wire, account, run_id, now, record_text=record_text)
+        make: Any = sale_row if resource == "sales" else subscriber_row
+        return [make(record, account, run_id, now) for record in records
+                if record.id is not None]
 
     async def upsert_rows(
         self,

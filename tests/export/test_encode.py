@@ -8,11 +8,11 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from _documented import CLASSES, EXAMPLES
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -26,24 +26,6 @@ from gumroad_async.export._encode import (
     encode_wire_jsonl,
     wire_dict,
 )
-
-EXAMPLES = next(
-    (parent / "shared" / "gumroad-api" / "examples" for parent in Path(__file__).resolve().parents
-     if (parent / "shared" / "gumroad-api" / "examples").is_dir()),
-    Path("/work/shared/gumroad-api/examples"),
-)
-#: The record class of each top-level key of the documented answers.
-CLASSES: dict[str, type[Any]] = {
-    "user": records.User, "product": records.Product, "products": records.Product,
-    "sale": records.Sale, "sales": records.Sale, "subscriber": records.Subscriber,
-    "subscribers": records.Subscriber, "offer_code": records.OfferCode,
-    "offer_codes": records.OfferCode, "variant": records.Variant, "variants": records.Variant,
-    "variant_category": records.VariantCategory,
-    "variant_categories": records.VariantCategory, "custom_field": records.CustomField,
-    "custom_fields": records.CustomField, "purchase": records.LicensePurchase,
-    "resource_subscription": records.ResourceSubscription,
-    "resource_subscriptions": records.ResourceSubscription,
-}
 
 
 def documented_objects() -> list[tuple[str, type[Any], dict[str, Any]]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _documented import CLASSES, EXAMPLES
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -30,23 +31,6 @@ from gumroad_async.export import (
 from gumroad_async.export._encode import csv_rows
 from gumroad_async.export._wire_csv import _MAX_TYPINGS, wire_csv_rows
 from gumroad_async.testing import FakeGumroad
-
-EXAMPLES = next(
-    (parent / "shared" / "gumroad-api" / "examples" for parent in Path(__file__).resolve().parents
-     if (parent / "shared" / "gumroad-api" / "examples").is_dir()),
-    Path("/work/shared/gumroad-api/examples"),
-)
-CLASSES: dict[str, type[Any]] = {
-    "user": records.User, "product": records.Product, "products": records.Product,
-    "sale": records.Sale, "sales": records.Sale, "subscriber": records.Subscriber,
-    "subscribers": records.Subscriber, "offer_code": records.OfferCode,
-    "offer_codes": records.OfferCode, "variant": records.Variant, "variants": records.Variant,
-    "variant_category": records.VariantCategory,
-    "variant_categories": records.VariantCategory, "custom_field": records.CustomField,
-    "custom_fields": records.CustomField, "purchase": records.LicensePurchase,
-    "resource_subscription": records.ResourceSubscription,
-    "resource_subscriptions": records.ResourceSubscription,
-}
 
 
 def fields_of(cls: type[Any]) -> list[str]:
