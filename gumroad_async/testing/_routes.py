@@ -40,7 +40,7 @@ class JSONBytes:
 
     __slots__ = ("parts",)
 
-    def __init__(self, *parts: bytes) -> None:
+    def __init__(self, *parts: bytes | memoryview) -> None:
         self.parts = parts
 
     def encode(self) -> bytes:
@@ -618,24 +618,20 @@ def list_subscribers(state: FakeState, path: dict[str, str], args: dict[str, str
         except PageKeyError as exc:
             return bad_request(str(exc))
     if args.get("paginated") not in ("1", "true") and bound is None:
-        found, _ = state.subscriptions.page(product["id"], email)
-        return _subscribers_answer(found, b"")
-    found, last = state.subscriptions.page(product["id"], email, bound,
-                                           SUBSCRIBERS_PER_PAGE)
+        rows, _ = state.subscriptions.joined_page(product["id"], email)
+        return _subscribers_answer(rows, b"")
+    rows, last = state.subscriptions.joined_page(product["id"], email, bound,
+                                                 SUBSCRIBERS_PER_PAGE)
     if last is None:
-        return _subscribers_answer(found, b"")
+        return _subscribers_answer(rows, b"")
     where = f"/v2/products/{path['product_id']}/subscribers"
-    return _subscribers_answer(found, _cursor_fields(where, args, encode_page_key(*last)))
+    return _subscribers_answer(rows, _cursor_fields(where, args, encode_page_key(*last)))
 
 
-def _subscribers_answer(found: list[bytes], tail: bytes) -> Answer:
-    # Each subscriber keeps its encoding until it changes: the page is joined bytes, once
-    # (the envelope goes onto the first and last rows, which are short).
-    if not found:
-        return 200, JSONBytes(b'{"success":true,"subscribers":[]', tail, b"}")
-    found[0] = b'{"success":true,"subscribers":[' + found[0]
-    found[-1] = found[-1] + b"]" + tail + b"}"
-    return 200, JSONBytes(b",".join(found))
+def _subscribers_answer(rows: bytes | memoryview, tail: bytes) -> Answer:
+    # The rows are a slice of the product's listing, joined once (until it changes): the
+    # body is that slice in its envelope, one copy.
+    return 200, JSONBytes(b'{"success":true,"subscribers":[', rows, b"]", tail, b"}")
 
 
 def get_subscriber(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:

@@ -54,7 +54,8 @@ class Record(TrackedDict):
 class _Listing:
     """One product's active subscribers, in ``(created_at, id)`` order, pre-encoded."""
 
-    __slots__ = ("emails", "encoded", "expires", "in_order", "keys", "numbers", "version")
+    __slots__ = ("emails", "encoded", "expires", "in_order", "joined", "keys", "numbers",
+                 "starts", "version")
 
     def __init__(self, version: int, expires: float) -> None:
         self.version, self.expires = version, expires
@@ -63,6 +64,27 @@ class _Listing:
         self.encoded: list[bytes] = []
         self.emails: list[str] = []
         self.in_order = True
+        # The rows joined newest first with commas, once, and where each row starts in
+        # them: a page is then one slice (built when a page is first asked for).
+        self.joined: memoryview | None = None
+        self.starts: list[int] = []
+
+    def joined_rows(self, low: int, high: int) -> memoryview:
+        """Rows ``low..high-1`` newest first, comma-joined: a view into ``joined``."""
+        joined = self.joined
+        if joined is None:
+            encoded = self.encoded
+            self.joined = joined = memoryview(b",".join(reversed(encoded)))
+            starts = [0] * len(encoded)
+            position = 0
+            for index in range(len(encoded) - 1, -1, -1):
+                starts[index] = position
+                position += len(encoded[index]) + 1
+            self.starts = starts
+        if low >= high:
+            return joined[:0]
+        starts = self.starts
+        return joined[starts[high - 1]:starts[low] + len(self.encoded[low])]
 
 
 class SubscriberBook:
@@ -93,25 +115,29 @@ class SubscriberBook:
         cursor; with ``size``, one page and the ``(epoch, id)`` of its last row when more
         follow."""
         listing = self._listing(product_id)
-        keys = listing.keys
-        high = len(keys)
-        below = None
-        if bound is not None:
-            bound_time, below = bound
-            if bound_time is None:
-                return [], None  # created_at <= NULL
-            high = bisect.bisect_right(keys, _key(math.floor(bound_time), _ID_MASK))
-            if listing.in_order:
-                # Ids rise with created_at here, so `id < ?` is a bound on the position.
-                high = min(high, bisect.bisect_left(listing.numbers, below))
-                below = None
+        high, below = _below(listing, bound)
         if email is None and below is None:
             low = 0 if size is None else max(0, high - size)
             found = listing.encoded[low:high]
             found.reverse()
             more = size is not None and low > 0
-            return found, (_unkey(keys[low]) if more else None)
+            return found, (_unkey(listing.keys[low]) if more else None)
         return self._walk(listing, high, email, below, size)
+
+    def joined_page(
+        self, product_id: str, email: str | None,
+        bound: tuple[float | None, int] | None = None, size: int | None = None,
+    ) -> tuple[bytes | memoryview, tuple[int, int] | None]:
+        """``page``, its rows comma-joined: a slice of the listing joined once, when the
+        page is a run of it."""
+        listing = self._listing(product_id)
+        high, below = _below(listing, bound)
+        if email is None and below is None:
+            low = 0 if size is None else max(0, high - size)
+            more = size is not None and low > 0
+            return listing.joined_rows(low, high), (_unkey(listing.keys[low]) if more else None)
+        found, last = self._walk(listing, high, email, below, size)
+        return b",".join(found), last
 
     def _walk(self, listing: _Listing, high: int, email: str | None, below: int | None,
               size: int | None) -> tuple[list[bytes], tuple[int, int] | None]:
@@ -159,6 +185,21 @@ class SubscriberBook:
         listing.expires = expires
         self._listings[product_id] = listing
         return listing
+
+
+def _below(listing: _Listing, bound: tuple[float | None, int] | None) -> tuple[int, int | None]:
+    """Where a decoded cursor cuts the listing: rows before ``high`` qualify, those of
+    them with an id below ``below`` (``None``: all of them)."""
+    if bound is None:
+        return len(listing.keys), None
+    bound_time, below = bound
+    if bound_time is None:
+        return 0, None  # created_at <= NULL
+    high = bisect.bisect_right(listing.keys, _key(math.floor(bound_time), _ID_MASK))
+    if listing.in_order:
+        # Ids rise with created_at here, so `id < ?` is a bound on the position.
+        return min(high, bisect.bisect_left(listing.numbers, below)), None
+    return high, below
 
 
 def _unkey(key: int) -> tuple[int, int]:

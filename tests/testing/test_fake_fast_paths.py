@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from gumroad_async.testing import FakeGumroad
 from gumroad_async.testing import _wire as wire
 from gumroad_async.testing._sales import SalesBook
+from gumroad_async.testing._subscribers import Record, SubscriberBook
 
 
 def _general(key: str) -> tuple[float | None, int] | str:
@@ -132,3 +133,26 @@ async def test_the_request_log_is_built_when_read() -> None:
             await response.read()
         assert [r.path for r in fake.requests] == ["/v2/user"]
         assert fake.requests is fake.requests
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["a@x", "b@x"]),
+                          st.booleans()), max_size=40),
+       st.lists(st.tuples(st.one_of(st.none(), st.integers(-1, 32)), st.integers(-2, 45),
+                          st.sampled_from([None, "a@x"]), st.sampled_from([None, 1, 7, 100])),
+                max_size=12))
+def test_subscriber_pages_as_joined_slices_equal_the_rows(
+    subscribers: list[tuple[int, str, bool]],
+    asks: list[tuple[int | None, int, str | None, int | None]],
+) -> None:
+    book = SubscriberBook()
+    for number, (epoch, email, ended) in enumerate(subscribers):
+        record = Record(id=f"s{number}", email=email, created_at=epoch)
+        if ended:
+            record["ended_at"] = "2020-01-01T00:00:00Z"
+        book.add(record, "p", 1_600_000_000 + epoch)
+    for when, below, wanted, size in asks:
+        bound = None if when is None and below < 0 else (
+            None if when is None else float(1_600_000_000 + when), below)
+        rows, last = book.page("p", wanted, bound, size)
+        joined, joined_last = book.joined_page("p", wanted, bound, size)
+        assert (bytes(joined), joined_last) == (b",".join(rows), last)
