@@ -22,7 +22,7 @@ from gumroad_async.sync._errors import StoreUnavailableError
 from gumroad_async.sync._migrations import migrate
 from gumroad_async.sync._rows import EncodedJSON, sale_row, subscriber_row
 from gumroad_async.sync._schema import sales, subscribers
-from gumroad_async.sync._upserts import DriverUpsert
+from gumroad_async.sync._upserts import IDS_PER_IN, DriverUpsert
 from gumroad_async.sync._urls import DEFAULT_DATABASE_URL, async_url, describe_url
 from gumroad_async.sync._wire_rows import SALE_ROWS, SUBSCRIBER_ROWS
 
@@ -273,9 +273,10 @@ class SyncStore:
         if write:
             await self._upserts[resource].execute(connection, write)
         unchanged = [i for i in rows if existing.get(i) == rows[i]["digest"]]
-        if mark_unchanged and unchanged:
+        for start in range(0, len(unchanged) if mark_unchanged else 0, IDS_PER_IN):
             await connection.execute(
-                table.update().where(table.c.account == account, table.c.id.in_(unchanged))
+                table.update().where(table.c.account == account,
+                                     table.c.id.in_(unchanged[start:start + IDS_PER_IN]))
                 .values(seen_run=run_id)
             )
         counts = []

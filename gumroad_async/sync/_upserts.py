@@ -30,12 +30,15 @@ if HAS_ORJSON:
     _orjson = orjson
     _Fragment = getattr(orjson, "Fragment", None)  # orjson >= 3.9
 
-__all__ = ["SQLITE_PARAMETERS", "DriverUpsert", "sqlite_time"]
+__all__ = ["IDS_PER_IN", "SQLITE_PARAMETERS", "DriverUpsert", "sqlite_time"]
 
 #: Parameters per SQLite statement at most: under the 32,766 that SQLite allows since 3.32
 #: (fewer, larger statements: fewer trips to the driver's thread), and the 999 of older
 #: builds.
 SQLITE_PARAMETERS = 32000 if sqlite3.sqlite_version_info >= (3, 32) else 999
+#: Ids per SQLAlchemy ``IN (...)`` (one parameter each, plus the account's): under the
+#: 999 parameters of SQLite builds older than 3.32, whatever a commit's size.
+IDS_PER_IN = 900
 
 
 def sqlite_time(value: datetime | None) -> str | None:
@@ -160,15 +163,18 @@ class DriverUpsert:
         """The stored digests of those of ``ids`` that the account has, by id."""
         if self._digests_sql is None:
             table = self._table
-            found = await connection.execute(sa.select(table.c.id, table.c.digest).where(
-                table.c.account == account, table.c.id.in_(ids)))
-        else:
-            # The ids as ONE parameter (an array, a JSON list): one SQL text whatever their
-            # number, prepared once, where an ``IN (...)`` of as many parameters as ids
-            # made (and PostgreSQL planned) a new statement for each batch.
-            ids_parameter: Any = ids if self._arrays else dumps(ids).decode()
-            found = await connection.exec_driver_sql(
-                self._digests_sql, (account, ids_parameter))
+            digests: dict[str, str] = {}
+            for start in range(0, len(ids), IDS_PER_IN):
+                chunk = await connection.execute(sa.select(table.c.id, table.c.digest).where(
+                    table.c.account == account, table.c.id.in_(ids[start:start + IDS_PER_IN])))
+                digests.update((row_id, digest) for row_id, digest in chunk.all())
+            return digests
+        # The ids as ONE parameter (an array, a JSON list): one SQL text whatever their
+        # number, prepared once, where an ``IN (...)`` of as many parameters as ids made
+        # (and PostgreSQL planned) a new statement for each batch.
+        ids_parameter: Any = ids if self._arrays else dumps(ids).decode()
+        found: sa.Result[str, str] = await connection.exec_driver_sql(
+            self._digests_sql, (account, ids_parameter))
         return {row_id: digest for row_id, digest in found.all()}
 
     def parameters(self, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import sqlite
 from gumroad_async.sync import SyncStore
 from gumroad_async.sync._rows import EncodedJSON
 from gumroad_async.sync._schema import sales
-from gumroad_async.sync._upserts import sqlite_time, upsert_statement
+from gumroad_async.sync._upserts import IDS_PER_IN, sqlite_time, upsert_statement
 
 SQLITE = sqlite.dialect()
 NOW = datetime(2026, 11, 23, 10, 11, 12, 345678, tzinfo=UTC)
@@ -99,3 +99,19 @@ def test_sqlite_time_is_what_sqlalchemy_stores(value: datetime) -> None:
     processor = sa.DateTime().dialect_impl(SQLITE).bind_processor(SQLITE)
     assert processor is not None
     assert sqlite_time(value) == processor(naive)
+
+
+async def test_the_in_lookup_takes_ids_in_chunks_an_old_sqlite_accepts(
+    store: SyncStore, account: str
+) -> None:
+    # The path of an SQLite without JSON functions (before 3.38): SQLAlchemy's IN, one
+    # parameter per id, in chunks under the 999 parameters of builds before 3.32.
+    upsert = store._upserts["sales"]
+    upsert._digests_sql = None
+    many = [{**rows(account)[2], "id": f"id-{i}", "digest": f"d-{i}"}
+            for i in range(2 * IDS_PER_IN + 5)]
+    async with store.transaction() as connection:
+        await upsert.execute(connection, many)
+        ids = [row["id"] for row in many] + ["absent"]
+        found = await upsert.existing_digests(connection, account, ids)
+    assert found == {row["id"]: row["digest"] for row in many}
