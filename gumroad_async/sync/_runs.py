@@ -242,6 +242,20 @@ async def commit_pages(
             [d.rows if d.rows is not None else store.rows(
                 run.resource, run.account, d.records, run_id=run.run_id) for d in accepted],
             run_id=run.run_id, mark_unchanged=run.mode == "full")
+        # One update per window, not per page: its last page's cursor and the sums.
+        moved: dict[str, dict[str, Any]] = {}
+        for delivery, count in zip(accepted, counts, strict=True):
+            key = delivery.window.key
+            step = moved.get(key)
+            if step is None:
+                step = moved[key] = {"window_key": key, "add_pages": 0, "add_inserted": 0,
+                                     "add_updated": 0, "add_unchanged": 0}
+            step["next_cursor"] = delivery.next_cursor
+            step["is_done"] = delivery.next_cursor is None
+            step["add_pages"] += 1
+            step["add_inserted"] += count.inserted
+            step["add_updated"] += count.updated
+            step["add_unchanged"] += count.unchanged
         await connection.execute(
             sync_windows.update().where(
                 windows.account == run.account, windows.resource == run.resource,
@@ -249,15 +263,12 @@ async def commit_pages(
                 windows.key == sa.bindparam("window_key"),
             ).values(
                 cursor=sa.bindparam("next_cursor"), done=sa.bindparam("is_done"),
-                pages=windows.pages + 1,
+                pages=windows.pages + sa.bindparam("add_pages"),
                 inserted=windows.inserted + sa.bindparam("add_inserted"),
                 updated=windows.updated + sa.bindparam("add_updated"),
                 unchanged=windows.unchanged + sa.bindparam("add_unchanged"),
             ),
-            [{"window_key": d.window.key, "next_cursor": d.next_cursor,
-              "is_done": d.next_cursor is None, "add_inserted": c.inserted,
-              "add_updated": c.updated, "add_unchanged": c.unchanged}
-             for d, c in zip(accepted, counts, strict=True)],
+            list(moved.values()),
         )
     total = UpsertCounts()
     for count in counts:

@@ -5,6 +5,11 @@ processor per column and row) cost more than the database itself on a backfill. 
 are already in the shape the driver takes, except SQLite's timestamps, which are turned
 here into the very text SQLAlchemy's ``DateTime`` stores (so reads through SQLAlchemy see
 no difference).
+
+SQLite takes multi-row ``INSERT ... VALUES``; PostgreSQL a binary ``COPY`` into a
+temporary table and one ``INSERT ... SELECT ... ON CONFLICT`` from it (measured on 8,000
+rows of sales: 48 us of server CPU per row, against 75 us for the same rows sent as one
+JSON document through ``jsonb_populate_recordset``, which parsed every record twice).
 """
 
 from __future__ import annotations
@@ -20,15 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gumroad_async._json import HAS_ORJSON, dumps
-
-_orjson: Any = None
-_Fragment: Any = None
-if HAS_ORJSON:
-    import orjson
-
-    _orjson = orjson
-    _Fragment = getattr(orjson, "Fragment", None)  # orjson >= 3.9
+from gumroad_async._json import dumps
 
 __all__ = ["IDS_PER_IN", "SQLITE_PARAMETERS", "DriverUpsert", "sqlite_time"]
 
@@ -67,46 +64,6 @@ def upsert_statement(table: sa.Table, dialect: str) -> Any:
     )
 
 
-def _unnest_upsert(table: sa.Table, names: list[str], upsert: str, dialect: sa.Dialect
-                   ) -> str:
-    """PostgreSQL: the upsert of a whole batch from one array per column, in ``names``'
-    order (``$1`` is the array of ``names[0]``), with the ``ON CONFLICT`` clause of the
-    compiled ``upsert``."""
-    quote = dialect.identifier_preparer.quote
-    arrays, selected = [], []
-    for number, name in enumerate(names, start=1):
-        column_type = table.c[name].type
-        if isinstance(column_type, sa.JSON):
-            arrays.append(f"${number}::TEXT[]")
-            selected.append(f"{quote(name)}::JSONB")
-        else:
-            arrays.append(f"${number}::{column_type.compile(dialect=dialect)}[]")
-            selected.append(quote(name))
-    listed = ", ".join(quote(name) for name in names)
-    conflict = upsert[upsert.index(" ON CONFLICT "):]
-    return (f"INSERT INTO {quote(table.name)} ({listed}) SELECT {', '.join(selected)} "
-            f"FROM unnest({', '.join(arrays)}) AS batch ({listed}){conflict}")
-
-
-def _json_upsert(table: sa.Table, names: list[str], upsert: str, dialect: sa.Dialect
-                 ) -> str:
-    """PostgreSQL: the upsert of a whole batch given as ONE JSON array of row objects
-    (``$1``), with the ``ON CONFLICT`` clause of the compiled ``upsert``.
-
-    One parameter instead of one array per column: asyncpg checks every element of an
-    array parameter against ``collections.abc`` classes (two slow ``isinstance`` calls
-    each), which cost more than the rest of the write; the server reads the JSON in C.
-    JSONB, not JSON: the batch is parsed once, where ``json_populate_recordset`` parsed
-    each row's record again for its JSONB column.
-    """
-    quote = dialect.identifier_preparer.quote
-    listed = ", ".join(quote(name) for name in names)
-    conflict = upsert[upsert.index(" ON CONFLICT "):]
-    return (f"INSERT INTO {quote(table.name)} ({listed}) SELECT {listed} "
-            f"FROM jsonb_populate_recordset(NULL::{quote(table.name)}, $1::JSONB) AS batch"
-            f"{conflict}")
-
-
 def _digests_sql(table: sa.Table, dialect: sa.Dialect) -> str | None:
     """The driver SQL of an account's digests of a list of ids, given as one parameter
     (``None``: an SQLite without ``json_each``, which takes SQLAlchemy's ``IN``)."""
@@ -120,6 +77,36 @@ def _digests_sql(table: sa.Table, dialect: sa.Dialect) -> str | None:
         return None  # JSON functions are built in from 3.38 on
     return (f"SELECT id, digest FROM {name} WHERE account = ? "
             "AND id IN (SELECT value FROM json_each(?))")
+
+
+def _naive_as_utc(values: tuple[Any, ...], times: Sequence[int]) -> tuple[Any, ...]:
+    """``values`` with the naive times at positions ``times`` made UTC."""
+    listed = list(values)
+    for i in times:
+        value = listed[i]
+        if value is not None and value.tzinfo is None:
+            listed[i] = value.replace(tzinfo=UTC)
+    return tuple(listed)
+
+
+def _copy_upsert(table: sa.Table, names: list[str], upsert: str, dialect: sa.Dialect
+                 ) -> tuple[str, str, str]:
+    """PostgreSQL: the staging table's name, the SQL that creates it (once per session),
+    and the upsert of everything in it, with the ``ON CONFLICT`` clause of ``upsert``.
+
+    The staging table is temporary (no WAL, seen by its session only) and emptied with
+    ``TRUNCATE`` after each batch, so it never holds dead rows: nothing vacuums a temporary
+    table.
+    """
+    quote = dialect.identifier_preparer.quote
+    stage = f"gumroad_sync_stage_{table.name}"
+    listed = ", ".join(quote(name) for name in names)
+    conflict = upsert[upsert.index(" ON CONFLICT "):]
+    create = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {quote(stage)} "
+              f"(LIKE {quote(table.name)})")
+    insert = (f"INSERT INTO {quote(table.name)} ({listed}) SELECT {listed} "
+              f"FROM pg_temp.{quote(stage)}{conflict}")
+    return stage, create, insert
 
 
 class DriverUpsert:
@@ -140,12 +127,11 @@ class DriverUpsert:
         one_row: str = compiled.string
         self.sql = one_row
         self._names = tuple(map(str.__str__, names))  # exact str: orjson keys
-        #: PostgreSQL with orjson: the whole batch as ONE JSON parameter.
-        self._as_json = self._arrays and _Fragment is not None
-        if self._as_json:
-            self.sql = _json_upsert(table, names, one_row, engine_dialect)
-        elif self._arrays:
-            self.sql = _unnest_upsert(table, names, one_row, engine_dialect)
+        #: PostgreSQL: a binary COPY into a staging table, then one upsert from it.
+        self._copy = self._arrays
+        if self._copy:
+            self._stage, self._create_stage, self.sql = _copy_upsert(
+                table, names, one_row, engine_dialect)
         # SQLite: "INSERT ... VALUES" + one "(?, ...)" per row + " ON CONFLICT ...".
         values = one_row.index(" VALUES (") + len(" VALUES ")
         conflict = one_row.index(" ON CONFLICT ")
@@ -153,7 +139,7 @@ class DriverUpsert:
             one_row[:values], one_row[values:conflict], one_row[conflict:])
         self._rows_per_statement = max(1, SQLITE_PARAMETERS // len(names))
         self._sql_of: dict[int, str] = {}
-        if engine_dialect.name == "sqlite":
+        if engine_dialect.name in ("sqlite", "postgresql"):
             self._times = [i for i, name in enumerate(names)
                            if isinstance(table.c[name].type, sa.DateTime)]
         self._digests_sql = _digests_sql(table, engine_dialect)
@@ -181,6 +167,8 @@ class DriverUpsert:
         """The driver's parameter tuples of ``rows`` (dicts of the table's columns)."""
         if not self._times:
             return [self._tuple(row) for row in rows]
+        if self._copy:
+            return self._copy_records(rows)
         out = []
         # Rows of one page share their synced_at: convert each distinct time once.
         known: dict[datetime, str | None] = {}
@@ -196,20 +184,28 @@ class DriverUpsert:
             out.append(tuple(values))
         return out
 
+    def _copy_records(self, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """PostgreSQL: the tuples ``COPY`` sends. Naive times are UTC (as SQLAlchemy's
+        ``DateTime(timezone=True)`` reads them); the driver would take them as local."""
+        pick, times = self._tuple, self._times
+        out = []
+        for row in rows:
+            values: tuple[Any, ...] = pick(row)
+            for i in times:
+                value = values[i]
+                if value is not None and value.tzinfo is None:
+                    values = _naive_as_utc(values, times)
+                    break
+            out.append(values)
+        return out
+
     async def execute(self, connection: AsyncConnection, rows: Iterable[dict[str, Any]]
                       ) -> None:
         """Write ``rows`` in the connection's transaction."""
-        if self._as_json:
-            batch = self.json_batch(rows)
-            if batch is not None:
-                await connection.exec_driver_sql(self.sql, (batch,))
-            return
-        if self._arrays:
-            parameters = self.parameters(rows)
-            if parameters:
-                # One execution with one list per column.
-                columns = tuple(list(column) for column in zip(*parameters, strict=True))
-                await connection.exec_driver_sql(self.sql, columns)
+        if self._copy:
+            records = self.parameters(rows)
+            if records:
+                await self._copy_in(connection, records)
             return
         listed = rows if isinstance(rows, list) else list(rows)
         step = self._rows_per_statement
@@ -236,32 +232,24 @@ class DriverUpsert:
             values[i::width] = column
         return tuple(values)
 
-    def json_batch(self, rows: Iterable[dict[str, Any]]) -> str | None:
-        """PostgreSQL: ``rows`` as one JSON array of objects (``None`` if there are none).
-
-        The record column's JSON text goes in as it is (an ``orjson.Fragment``): encoded
-        once, when the row was made. Times are written with their offset (naive ones as
-        UTC, as SQLAlchemy's ``DateTime(timezone=True)`` reads them).
-        """
-        assert _Fragment is not None and _orjson is not None
-        fragment = _Fragment
-        rows = rows if isinstance(rows, list) else list(rows)
-        if not rows:
-            return None
-        # A copy of each row (the rows the store makes have the table's columns as keys,
-        # exact str): about a third of the cost of picking the columns one by one.
-        objects = [{**row, "record": fragment(str.__str__(row["record"]))} for row in rows]
+    async def _copy_in(self, connection: AsyncConnection, records: list[tuple[Any, ...]]
+                       ) -> None:
+        """PostgreSQL: ``records`` into the staging table by binary ``COPY`` (asyncpg's own
+        call: SQLAlchemy has none), then upserted from there, in the caller's transaction."""
+        await connection.exec_driver_sql(self._create_stage)
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
         try:
-            encoded: bytes = _orjson.dumps(objects, option=_orjson.OPT_NAIVE_UTC)
-        except TypeError:  # other keys (orjson takes exact str only): the columns picked
-            pick, names = self._tuple, self._names
-            objects = []
-            for row in rows:
-                values = dict(zip(names, pick(row), strict=True))
-                values["record"] = fragment(str.__str__(values["record"]))
-                objects.append(values)
-            encoded = _orjson.dumps(objects, option=_orjson.OPT_NAIVE_UTC)
-        return encoded.decode()
+            await driver.copy_records_to_table(
+                self._stage, records=records, columns=self._names, schema_name="pg_temp")
+        except Exception as exc:
+            # As SQLAlchemy reports a statement's failure, so that the store tells a lost
+            # database (SQLSTATE, closed connection) from a bug the same way.
+            raise sa.exc.DBAPIError(
+                f"COPY {self._stage}", None, exc,
+                connection_invalidated=bool(driver.is_closed())) from exc
+        await connection.exec_driver_sql(self.sql)
+        await connection.exec_driver_sql(f"TRUNCATE pg_temp.{self._stage}")
 
     def _rows_sql(self, count: int) -> str:
         """The SQLite upsert of ``count`` rows in one statement (kept per count)."""

@@ -1,4 +1,5 @@
-"""The mirror's driver upserts (SQLite: multi-row VALUES; PostgreSQL: one JSON batch) store
+"""The mirror's driver upserts (SQLite: multi-row VALUES; PostgreSQL: a binary COPY into a
+staging table, upserted from there) store
 exactly what SQLAlchemy's own upsert of the same rows stores, and the digest lookup (one
 parameter for all ids) finds what an ``IN (...)`` finds."""
 
@@ -7,12 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
-from gumroad_async.sync import SyncStore
+from gumroad_async.sync import StoreUnavailableError, SyncStore
 from gumroad_async.sync._rows import EncodedJSON
 from gumroad_async.sync._schema import sales
 from gumroad_async.sync._upserts import IDS_PER_IN, sqlite_time, upsert_statement
@@ -115,3 +117,24 @@ async def test_the_in_lookup_takes_ids_in_chunks_an_old_sqlite_accepts(
         ids = [row["id"] for row in many] + ["absent"]
         found = await upsert.existing_digests(connection, account, ids)
     assert found == {row["id"]: row["digest"] for row in many}
+
+
+async def test_a_refused_copy_fails_as_a_statement_does_and_leaves_no_rows_behind(
+    postgres_url: str, account: str
+) -> None:
+    # asyncpg's COPY is called on the driver itself: its errors must reach the store as
+    # SQLAlchemy's, so that a lost database and a bug are told apart the same way.
+    too_long = {**rows(account)[2], "id": "x" * 201}  # the id column is VARCHAR(200)
+    async with SyncStore(postgres_url) as store:
+        with pytest.raises(sa.exc.DBAPIError) as refused:
+            async with store.transaction() as connection:
+                await store._upserts["sales"].execute(connection, [too_long])
+        assert not isinstance(refused.value, StoreUnavailableError)
+        assert "COPY gumroad_sync_stage_sales" in str(refused.value)
+        # The staging table holds nothing for the next batch of the same session.
+        async with store.transaction() as connection:
+            await store._upserts["sales"].execute(connection, rows(account))
+            staged = await connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_temp.gumroad_sync_stage_sales")
+            assert staged.scalar_one() == 0
+        assert len(await stored(store, account)) == 3
