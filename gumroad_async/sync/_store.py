@@ -272,6 +272,9 @@ class SyncStore:
             return [UpsertCounts() for _ in pages]
         existing = await self._upserts[resource].existing_digests(
             connection, account, list(rows))
+        if not existing:  # a backfill's pages: every row is new
+            await self._upserts[resource].execute(connection, list(rows.values()))
+            return [UpsertCounts(inserted=len(page)) for page in pages]
         write = [r for r in rows.values() if existing.get(r["id"]) != r["digest"]]
         if write:
             await self._upserts[resource].execute(connection, write)
