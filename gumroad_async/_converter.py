@@ -456,12 +456,19 @@ _TWINS: dict[type, type | None] = {}
 
 
 def _mutable_twin(cls: type) -> type | None:
-    """A plain class with ``cls``'s slot layout (``None`` if CPython would not allow an
-    instance of it to become a ``cls``): instances are filled, then given ``cls``."""
+    """A mutable subclass of ``cls`` adding no slot (``None`` if CPython would not let an
+    instance of it become a ``cls``): instances are filled, then given ``cls``.
+
+    A subclass rather than a class with the same slots: CPython then checks the swap of
+    ``__class__`` by walking the bases, instead of comparing the two classes' tuples of
+    slot names (about 0.3 us for a ``Sale``'s 93). The plain ``object`` attribute methods
+    let CPython specialise the stores to the slots.
+    """
     if cls in _TWINS:
         return _TWINS[cls]
-    twin: type | None = type(f"_{cls.__name__}Builder", (object,), {
-        "__slots__": cls.__dict__["__slots__"], "__module__": __name__,
+    twin: type | None = type(f"_{cls.__name__}Builder", (cls,), {
+        "__slots__": (), "__module__": __name__,
+        "__setattr__": object.__setattr__, "__delattr__": object.__delattr__,
     })
     try:
         probe: Any = object.__new__(twin)  # type: ignore[arg-type]
