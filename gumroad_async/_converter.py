@@ -362,6 +362,12 @@ def _shape_function(
                 namespace[f"_T{index}"] = kind
                 tests.append(f"type(a{index}) is not _T{index}")
         lines += [f"    if {' or '.join(tests)}:", "        return _fallback(data)"]
+        if fallback is not None and all(kind is type(None) for kind in typed):
+            # Nothing but nulls (a sale's legacy ``card``): always the same record, built
+            # once by the checked function. Records are frozen, so one can be shared.
+            namespace["_same"] = fallback(dict.fromkeys(keys))
+            lines.append("    return _same")
+            return _compiled(cls, lines, namespace)
     lines.append("    extra = {}")
     known = {_wire_name(f) for f in declared}
     for index, key in enumerate(keys):
@@ -429,8 +435,15 @@ def _shape_function(
             namespace[f"_s{number}"] = getattr(cls, field.name).__set__
             lines.append(f"    _s{number}(record, {value})")
     lines.append("    return record")
+    return _compiled(cls, lines, namespace)
+
+
+def _compiled(
+    cls: type[T], lines: list[str], namespace: dict[str, Any]
+) -> Callable[[Any], T | None]:
     source = "\n".join(lines)
-    exec(compile(source, f"<gumroad_async record {cls.__qualname__} by shape>", "exec"), namespace)
+    name = f"<gumroad_async record {cls.__qualname__} by shape>"
+    exec(compile(source, name, "exec"), namespace)
     shaped: Callable[[Any], T | None] = namespace["shaped"]
     return shaped
 

@@ -183,3 +183,27 @@ def test_page_objects_skip_what_is_not_an_object() -> None:
                                     "next_page_key": 7}, "sales")
     assert objects == [{"id": "a"}, {"id": "b"}] and cursor == "7"
     assert page_objects({}, "sales") == ([], None)
+
+
+def test_an_object_of_nulls_makes_one_shared_record() -> None:
+    # The typed function of an all-null shape returns the record the checked one built once.
+    keys = [*_wire_names(Card), "legacy"]
+    first, again = (_fast(Card)(dict.fromkeys(keys)) for _ in range(2))
+    assert first is again and first == Card() and dict(first.extra) == {"legacy": None}
+    assert_same(Card, dict.fromkeys(keys))
+    other = _fast(Card)({**dict.fromkeys(keys), "visual": "**** 4242"})
+    assert other is not first and other.visual == "**** 4242"
+    assert _fast(Card)(dict.fromkeys(keys)) is first  # the null shape is still the shared one
+
+
+def test_records_come_out_as_their_own_class() -> None:
+    # Built as a mutable subclass, then given the record's class: nothing of it shows.
+    sale = _fast(Sale)({"id": "a", "card": {"visual": None}, "price": 5})
+    assert type(sale) is Sale and type(sale.card) is Card
+    assert attrs.evolve(sale, price=6).price == 6
+    try:
+        sale.price = 7  # type: ignore[misc]
+    except attrs.exceptions.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("a built record must stay frozen")
