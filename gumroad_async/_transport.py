@@ -26,6 +26,7 @@ from urllib.parse import quote
 import aiohttp
 import backoff
 from aiolimiter import AsyncLimiter
+from multidict import CIMultiDict
 from yarl import URL
 
 from gumroad_async import _constants as defaults
@@ -173,8 +174,9 @@ class Transport:
             allow_insecure_http=allow_insecure_http,
         )
         self._base_path = self._base_url.raw_path.rstrip("/")
-        # What a request URL starts with, encoded: the path (and query) are appended as text.
-        self._prefix = str(self._base_url.with_path(self._base_path, encoded=True))
+        # The encoded parts a request URL is built from: the path and query are added as text.
+        self._scheme = self._base_url.scheme
+        self._authority = self._base_url.raw_authority
         self._urls: dict[str, URL] = {}
         _check_finite_seconds("timeout", timeout)
         _check_finite_seconds("connect_timeout", connect_timeout)
@@ -228,10 +230,13 @@ class Transport:
         # one step); each request adds the token only. A borrowed session keeps its own
         # defaults, so there every request carries all of them. Built once: aiohttp copies
         # them into each request and never changes them.
+        # Per-request headers are a CIMultiDict, which aiohttp merges as it is: a dict it
+        # would first copy into one (about 0.7 us a call).
         self._session_headers: Mapping[str, str] = fixed if session is None else {}
-        self._anonymous_headers: Mapping[str, str] = {} if session is None else fixed
+        anonymous: Mapping[str, str] = {} if session is None else fixed
+        self._anonymous_headers: Mapping[str, str] = CIMultiDict(anonymous)
         self._token_headers: Mapping[str, str] | None = (
-            {**self._anonymous_headers, "Authorization": f"Bearer {self._token}"}
+            CIMultiDict({**anonymous, "Authorization": f"Bearer {self._token}"})
             if self._token is not None
             else None
         )
@@ -379,7 +384,15 @@ class Transport:
         """
         if _PLAIN_QUERY_TEXT.fullmatch("".join([*params, *params.values()])) is not None:
             query = "&".join([key + "=" + value for key, value in params.items()])
-            return URL(f"{self._prefix}{path}?{query}", encoded=True), None
+            # From its parts: parsing the joined text again costs twice as much (3.3 us).
+            url = URL.build(
+                scheme=self._scheme,
+                authority=self._authority,
+                path=self._base_path + path,
+                query_string=query,
+                encoded=True,
+            )
+            return url, None
         _check_encodable(params)
         return self._urls.get(path) or self._path_url(path), params  # rare: a query to encode
 

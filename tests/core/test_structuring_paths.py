@@ -183,3 +183,69 @@ def test_page_objects_skip_what_is_not_an_object() -> None:
                                     "next_page_key": 7}, "sales")
     assert objects == [{"id": "a"}, {"id": "b"}] and cursor == "7"
     assert page_objects({}, "sales") == ([], None)
+
+
+def test_an_object_of_nulls_makes_one_shared_record() -> None:
+    # The typed function of an all-null shape returns the record the checked one built once.
+    keys = [*_wire_names(Card), "legacy"]
+    first, again = (_fast(Card)(dict.fromkeys(keys)) for _ in range(2))
+    assert first is again and first == Card() and dict(first.extra) == {"legacy": None}
+    assert_same(Card, dict.fromkeys(keys))
+    other = _fast(Card)({**dict.fromkeys(keys), "visual": "**** 4242"})
+    assert other is not first and other.visual == "**** 4242"
+    assert _fast(Card)(dict.fromkeys(keys)) is first  # the null shape is still the shared one
+
+
+def test_records_come_out_as_their_own_class() -> None:
+    # Built as a mutable subclass, then given the record's class: nothing of it shows.
+    sale = _fast(Sale)({"id": "a", "card": {"visual": None}, "price": 5})
+    assert type(sale) is Sale and type(sale.card) is Card
+    assert attrs.evolve(sale, price=6).price == 6
+    try:
+        sale.price = 7  # type: ignore[misc]
+    except attrs.exceptions.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("a built record must stay frozen")
+
+
+# -- the previous shape's function, tried first -------------------------------------------
+
+
+@st.composite
+def mixed_shapes(draw: st.DrawFn) -> tuple[type[Any], list[dict[str, Any]]]:
+    """Objects of a few key sets, each in any order: the function of the previous one is
+    tried first, and must hand over every object whose keys it does not have."""
+    cls = draw(st.sampled_from([Card, Sale, Subscriber, Upsell]))
+    names = _wire_names(cls)
+    pool = [*names[:6], "brand_new", "x-y", "extra"]
+    objects = []
+    for _ in range(draw(st.integers(2, 8))):
+        keys = draw(st.lists(st.sampled_from(pool), unique=True, max_size=len(pool)))
+        objects.append({key: draw(scalars) for key in draw(st.permutations(keys))})
+    return cls, objects
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mixed_shapes())
+def test_a_record_of_another_shape_is_never_read_as_the_previous_one(
+    case: tuple[type[Any], list[dict[str, Any]]],
+) -> None:
+    cls, objects = case
+    for data in [*objects, *reversed(objects), *objects]:
+        assert_same(cls, data)
+        fast, generic = _fast(cls)(data), _generic(cls)(data)
+        assert list(fast.extra.items()) == list(generic.extra.items())  # the order too
+
+
+def test_extras_keep_the_order_sent_when_the_keys_come_in_another_order() -> None:
+    first = {"visual": "v", "later": 1, "sooner": 2}
+    again = {"sooner": 2, "later": 1, "visual": "v"}
+    assert list(_fast(Card)(first).extra) == ["later", "sooner"]
+    assert list(_fast(Card)(again).extra) == ["sooner", "later"]
+    # One extra only: any order of the same keys takes the same function.
+    assert _fast(Card)({"type": "visa", "visual": "v", "new": 3}).extra == {"new": 3}
+    assert _fast(Card)({"new": 3, "visual": "v", "type": "visa"}).extra == {"new": 3}
+    # As many keys, one of them another: not taken for the previous shape.
+    swapped = _fast(Card)({"type": "visa", "visual": "v", "other": 4})
+    assert dict(swapped.extra) == {"other": 4} and swapped.type == "visa"
