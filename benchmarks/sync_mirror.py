@@ -45,6 +45,30 @@ from gumroad_async.sync._schema import sales as sales_table
 CONCURRENCY = 16
 
 
+def _cpu_of(pid: str) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def others_cpu() -> tuple[float, float]:
+    """CPU seconds used so far by this process's children (the fake) and by PostgreSQL's
+    processes on this machine (0 where /proc does not tell)."""
+    children = 0.0
+    for task in Path("/proc/self/task").glob("*/children"):
+        children += sum(_cpu_of(pid) for pid in task.read_text().split())
+    postgres = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if "(postgres)" in stat.read_text():
+                postgres += _cpu_of(stat.parent.name)
+        except OSError:
+            continue
+    return children, postgres
+
+
 def _request_counter() -> tuple[aiohttp.TraceConfig, list[int]]:
     count = [0]
     trace = aiohttp.TraceConfig()
@@ -68,17 +92,30 @@ async def export_jsonl(url: str, directory: str) -> tuple[int, float, float]:
     path.unlink(missing_ok=True)
     async with _client(url) as gumroad:
         cpu = time.process_time()
+        fake, _ = others_cpu()
         with Stopwatch() as watch:
             result = await export_sales(gumroad, JSONLSink(path), concurrency=CONCURRENCY)
-    return result.records, watch.seconds, time.process_time() - cpu
+        cpu = time.process_time() - cpu
+        fake = others_cpu()[0] - fake
+    print(f"    per record: client {cpu / result.records * 1e6:5.0f} us CPU, fake "
+          f"{fake / result.records * 1e6:4.0f} us")
+    return result.records, watch.seconds, cpu
 
 
 async def sync_into(url: str, database_url: str, *, resync: bool) -> dict[str, Any]:
     async with SyncStore(database_url) as store, _client(url) as gumroad:
         cpu = time.process_time()
+        fake, postgres = others_cpu()
         with Stopwatch() as first:
             backfill = await sync_sales(gumroad, store, concurrency=CONCURRENCY)
         cpu = time.process_time() - cpu
+        fake, postgres = (now - before for now, before in zip(
+            others_cpu(), (fake, postgres), strict=True))
+    records = max(1, backfill.records)
+    database = (f", PostgreSQL {postgres / records * 1e6:4.0f} us"
+                if store.dialect == "postgresql" else " (SQLite's thread included)")
+    print(f"    per record: client {cpu / records * 1e6:5.0f} us CPU{database}, fake "
+          f"{fake / records * 1e6:4.0f} us")
     if not resync:
         return {"records": backfill.records, "seconds": first.seconds, "cpu": cpu}
     trace, requests = _request_counter()
