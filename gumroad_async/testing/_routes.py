@@ -517,12 +517,10 @@ def _deprecated_page(state: FakeState, page_number: int, query: dict[str, Any],
 
 def _sales_answer(state: FakeState, numbers: list[int], more: bool, args: dict[str, str]
                   ) -> Answer:
-    parts = state.sales.page_parts(numbers)
-    parts[0] = b'{"success":true,"sales":['
+    end = b"]}"
     if more:
-        parts.append(_cursor_fields("/v2/sales", args, state.sales.cursor(numbers[-1])))
-    parts.append(b"}")
-    return 200, JSONBytes(*parts)
+        end = b"]" + _cursor_fields("/v2/sales", args, state.sales.cursor(numbers[-1])) + b"}"
+    return 200, JSONBytes(state.sales.page_json(numbers, b'{"success":true,"sales":[', end))
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")

@@ -39,8 +39,9 @@ _ID_MASK = (1 << 32) - 1
 _EPOCH_SHIFT = 1 << 40  # keeps keys positive for times before 1970
 
 
-# A product's encoded shared fields, its currency, and that currency's money cache.
-_Tail = tuple[bytes, str, dict[int, bytes]]
+# A product's encoded shared fields, its currency, that currency's money cache, and its
+# sales' money and shared fields together, by price.
+_Tail = tuple[bytes, str, dict[int, bytes], dict[int, bytes]]
 
 
 def _key(epoch: int, number: int) -> int:
@@ -270,8 +271,8 @@ class SalesBook:
             sale = {k: v for k, v in sale.items() if v is not None or k in _KEPT_NULLS}
         return sale
 
-    def page_parts(self, numbers: list[int]) -> list[bytes]:
-        """The pieces of a page's JSON array, to be joined once with whatever surrounds them."""
+    def page_json(self, numbers: list[int], head: bytes, end: bytes) -> bytes:
+        """A page's JSON: ``head``, the sales' objects (a JSON array's items), ``end``."""
         now = time.time()
         if now // 60 != self._ago_minute:
             self._timestamp(int(now), now)  # renews the cached texts on a new minute
@@ -279,29 +280,40 @@ class SalesBook:
         if changes is None or changes.version != self._tails_version:
             tails.clear()  # a product changed (or cannot tell): check them again
             self._tails_version = -1 if changes is None else changes.version
-        parts: list[bytes] = [b"["]
+        parts: list[bytes] = [head]
         add = parts.extend
-        overlay, by_day = self.overlay, self._openings_by_day
-        own, ids, products, epochs, prices = (self._own, self._id, self._product, self._epoch,
-                                              self._price)
+        overlay, refunded, by_day = self.overlay, self.refunded_cents, self._openings_by_day
+        own, products, epochs, prices = self._own, self._product, self._epoch, self._price
         # This loop is the fake's hot path: each row is its opening (a comma, the brace and
-        # the timestamp), its own fields, its money and its product's shared fields.
+        # the timestamp), its own fields, then its money and its product's shared fields
+        # (one piece per product and price).
         for number in numbers:
-            if overlay and ids[number] in overlay:  # a sale a test changed: whole
+            if (overlay or refunded) and self._changed(number):
+                # A sale a test changed or refunded: made whole, by the general path.
                 add((b",", dumps(self.sale_json(self._row(number), now))))
                 continue
-            product_id = products[number]
-            tail = tails.get(product_id) or self._remember_tail(product_id)
+            tail = tails.get(products[number]) or self._remember_tail(products[number])
+            suffix = tail[3].get(prices[number]) or self._suffix(number, tail)
             epoch = epochs[number]
             minutes = round((now - epoch) / 60)
             opening = (by_day.get(minutes // 1440) if minutes >= 43200 else None
                        ) or self._opening(epoch, now)
-            add((opening, own[number],
-                 tail[2].get(prices[number]) or self._money_bytes(number, tail[1]), tail[0]))
+            add((opening, own[number], suffix))
         if len(parts) > 1:
             parts[1] = parts[1][1:]  # no comma before the first row
-        parts.append(b"]")
-        return parts
+        parts.append(end)
+        return b"".join(parts)
+
+    def _changed(self, number: int) -> bool:
+        sale_id = self._id[number]
+        return sale_id in self.overlay or sale_id in self.refunded_cents
+
+    def _suffix(self, number: int, tail: _Tail) -> bytes:
+        # The money of a sale at its product's price and the product's shared fields, one
+        # piece, kept per price.
+        suffix = self._money_bytes(number, tail[1]) + tail[0]
+        tail[3][self._price[number]] = suffix
+        return suffix
 
     def cursor(self, number: int) -> str:
         """The ``next_page_key`` of a page whose last sale is ``number``."""
@@ -388,7 +400,7 @@ class SalesBook:
             return kept[1]
         currency = product.get("currency", "usd") if product else "usd"
         tail = (b"," + dumps(self._shared_fields(product_id, product))[1:], currency,
-                self._money.setdefault(currency, {}))
+                self._money.setdefault(currency, {}), {})
         self._shared[product_id] = (shown, tail)
         return tail
 
