@@ -12,8 +12,8 @@ from __future__ import annotations
 import bisect
 import math
 import time
-from operator import itemgetter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from gumroad_async._json import dumps, loads
@@ -279,12 +279,13 @@ class SalesBook:
             sale = {k: v for k, v in sale.items() if v is not None or k in _KEPT_NULLS}
         return sale
 
-    def page_json(self, numbers: list[int], head: bytes, end: bytes) -> bytes:
+    def page_json(self, numbers: list[int], head: bytes, end: bytes,
+                  now: float | None = None) -> bytes:
         """A page's JSON: ``head``, the sales' objects (a JSON array's items), ``end``.
 
-        ``numbers`` are newest first, as ``page`` gives them.
+        ``numbers`` are newest first, as ``page`` gives them; ``now``: the clock's time.
         """
-        now = time.time()
+        now = time.time() if now is None else now
         if now // 60 != self._ago_minute:
             self._timestamp(int(now), now)  # renews the cached texts on a new minute
         changes = self._changes
@@ -461,7 +462,7 @@ class SalesBook:
         if kept is not None and kept[0] == shown:
             return kept[1]
         currency = product.get("currency", "usd") if product else "usd"
-        tail = (b"," + dumps(self._shared_fields(product_id, product))[1:], currency,
+        tail: _Tail = (b"," + dumps(self._shared_fields(product_id, product))[1:], currency,
                 self._money.setdefault(currency, {}), {})
         self._shared[product_id] = (shown, tail)
         return tail
