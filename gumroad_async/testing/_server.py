@@ -22,7 +22,7 @@ from aiohttp.web_protocol import RequestHandler
 from gumroad_async._json import dumps, loads
 from gumroad_async.testing._faults import EDGE_FAULTS, Fault, RecordedRequest
 from gumroad_async.testing._pings import sale_ping_fields, send_ping, subscription_ping_fields
-from gumroad_async.testing._routes import HTML, JSONBytes, match_route
+from gumroad_async.testing._routes import HTML, JSONBytes, Route, match_route
 from gumroad_async.testing._state import Caller, FakeState
 
 __all__ = ["FakeGumroad"]
@@ -426,9 +426,8 @@ class FakeGumroad:
             self.max_in_flight = self.in_flight
         try:
             method = request.method
-            raw_path, mark, _ = target.partition("?")
-            segments = _segments(raw_path)
-            query = dict(request.query) if mark else {}
+            raw_path, mark, query_string = target.partition("?")
+            query = _query(query_string, request) if mark else {}
             form = await _read_form(request) if request.body_exists else {}
             fault = self._take_fault(method, _decoded_path(raw_path)) if self._faults else None
             log = self._log
@@ -442,7 +441,7 @@ class FakeGumroad:
                 replaced = await self._misbehave(request, fault)
                 if replaced is not None:
                     return replaced
-            answer = self._answer(method, segments, query, form, headers)
+            answer = self._answer(method, raw_path, query, form, headers)
             if fault is not None and fault.after_handler:
                 replaced = await self._misbehave(request, fault)
                 if replaced is not None:
@@ -475,7 +474,7 @@ class FakeGumroad:
     def _answer(
         self,
         method: str,
-        segments: tuple[str, ...],
+        raw_path: str,
         query: dict[str, str],
         form: dict[str, str],
         headers: Mapping[str, str],
@@ -486,25 +485,27 @@ class FakeGumroad:
             return self._respond(429, limited.body, content_type=limited.content_type,
                                  headers=extra)
         args = {**query, **form}
+        segments, found = _route(method, raw_path)
         if segments == ("oauth", "token") and method == "POST":
             status, body = self._oauth_token(args)
             return self._respond(status, body)
-        found = match_route(method, segments)
         if found is None:
             return self._respond(404, _NOT_FOUND, content_type="application/json")
         route, variables = found
         caller = _NO_CALLER
         if route.scope is not None:
             known = self._caller(headers, args)
-            refusal = self._refuse_token(known, route.scope)
-            if refusal is not None:
-                return refusal
+            # `account` (every method) first: the token of nearly every request.
+            if known is None or "account" not in known.scopes:
+                refusal = self._refuse_token(known, route.scope)
+                if refusal is not None:
+                    return refusal
             caller = known or caller
         args.pop("access_token", None)
         # Handlers are plain functions run without a pause: the caller cannot change
-        # under them.
+        # under them. (They get their own copy of the path's variables.)
         self.state.caller = caller
-        status, body = route.handler(self.state, variables, args)
+        status, body = route.handler(self.state, dict(variables) if variables else {}, args)
         return self._respond(status, body)
 
     def _caller(self, headers: Mapping[str, str], args: Mapping[str, str]) -> Caller | None:
@@ -598,6 +599,45 @@ def _segments(raw_path: str) -> tuple[str, ...]:
     if "%" not in raw_path:
         return tuple(raw_path.split("/")[1:])
     return tuple(unquote(s) for s in raw_path.split("/")[1:])
+
+
+
+# (method, raw path) -> its segments and route: a client asks for the same few paths again
+# and again (the routes are fixed, so a remembered match stays right).
+_ROUTED: dict[tuple[str, str], tuple[tuple[str, ...], tuple[Route, dict[str, str]] | None]] = {}
+_ROUTED_LIMIT = 4096
+
+
+def _route(method: str, raw_path: str
+           ) -> tuple[tuple[str, ...], tuple[Route, dict[str, str]] | None]:
+    """The path's segments, and its route and variables (``match_route``), remembered."""
+    key = (method, raw_path)
+    routed = _ROUTED.get(key)
+    if routed is None:
+        segments = _segments(raw_path)
+        routed = (segments, match_route(method, segments))
+        if len(_ROUTED) >= _ROUTED_LIMIT:
+            _ROUTED.clear()
+        _ROUTED[key] = routed
+    return routed
+
+
+# A query of only these characters reads the same split by hand as through yarl (no
+# escapes, no "+", no "#"): the cursors and flags the SDK sends.
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~=&-]*")
+
+
+def _query(query_string: str, request: web.BaseRequest) -> dict[str, str]:
+    """``dict(request.query)``: the first value of a repeated name, blanks kept."""
+    if _PLAIN_QUERY.fullmatch(query_string) is None:
+        return dict(request.query)
+    query: dict[str, str] = {}
+    for pair in query_string.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            if name not in query:
+                query[name] = value
+    return query
 
 
 async def _as_the_application_would(request: web.BaseRequest) -> None:

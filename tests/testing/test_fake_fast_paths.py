@@ -3,6 +3,7 @@ low-level server against the application it stands for, and the lazily built req
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import AsyncIterator
@@ -12,10 +13,12 @@ import pytest
 from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
+from yarl import URL
 
 from gumroad_async.testing import FakeGumroad
 from gumroad_async.testing import _wire as wire
 from gumroad_async.testing._sales import SalesBook
+from gumroad_async.testing._server import _query
 from gumroad_async.testing._subscribers import Record, SubscriberBook
 
 
@@ -156,3 +159,51 @@ def test_subscriber_pages_as_joined_slices_equal_the_rows(
         rows, last = book.page("p", wanted, bound, size)
         joined, joined_last = book.joined_page("p", wanted, bound, size)
         assert (bytes(joined), joined_last) == (b",".join(rows), last)
+
+
+@given(st.text("abc019=&-._~%+#;/?", max_size=30))
+def test_a_plain_query_split_by_hand_reads_as_through_yarl(query_string: str) -> None:
+    url = URL.build(path="/v2/sales", query_string=query_string, encoded=True)
+
+    class Request:
+        query = url.query
+
+    assert _query(query_string, Request()) == dict(url.query)  # type: ignore[arg-type]
+
+
+def _book(rng: random.Random, now: int) -> SalesBook:
+    products = {f"p{i}": {"name": f"P{i}", "currency": ("usd", "eur", "jpy")[i]}
+                for i in range(3)}
+    book = SalesBook(products, lambda product_id: product_id == "p2")
+    # Ages from seconds to years, and runs of sales close together (pages within one day).
+    ages = [rng.choice((rng.randrange(0, 3_000), rng.randrange(0, 90_000),
+                        rng.randrange(0, 5_000_000), rng.randrange(0, 120_000_000),
+                        40_000_000 + rng.randrange(0, 2_000)))
+            for _ in range(300)]
+    book.bulk_add((now - age, f"s{i}", f"p{i % 3}", f"e{i}@x", rng.choice((100, 250, 999)))
+                  for i, age in enumerate(ages))
+    return book
+
+
+@given(st.integers(0, 2**32), st.integers(1_700_000_000, 1_800_000_000),
+       st.floats(0, 59.99), st.lists(st.integers(0, 3), max_size=3))
+def test_sales_pages_at_once_equal_the_rows(seed: int, minute: int, second: float,
+                                            changes: list[int]) -> None:
+    rng = random.Random(seed)
+    now = minute - minute % 60 + second
+    book = _book(rng, int(now))
+    ids = [f"s{n}" for n in range(300)]
+    for change in changes:
+        if change == 1:
+            book.overlay[rng.choice(ids)] = {"shipped": True}
+        elif change == 2:
+            book.refunded_cents[rng.choice(ids)] = 50
+    for _ in range(20):
+        size = rng.choice((1, 2, 10, 30))
+        bound = rng.choice((None, (float(now - rng.randrange(0, 120_000_000)), 10**6)))
+        numbers, _ = book.page(low_epoch=None, high_epoch=None, product_id=None, email=None,
+                               number=None, bound=bound, size=size)
+        whole = book.page_json(numbers, b'{"sales":[', b"]}", now)
+        assert whole == book._page_json_rows(numbers, b'{"sales":[', b"]}", now)
+        assert json.loads(whole)["sales"] == [
+            book.sale_json(book._row(number), now) for number in numbers]
