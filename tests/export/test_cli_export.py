@@ -33,7 +33,9 @@ def ids_in(path: Path) -> list[str]:
 
 async def test_killed_export_resumes_with_every_sale_once(fake: FakeGumroad, tmp_path: Path) -> None:
     fake.seed(21, sales=3000, start=date(2024, 1, 1), end=date(2025, 1, 1))
-    fake.latency = 0.01
+    # Slow enough that the kill below lands mid-walk however fast the rest has become
+    # (300 pages, 4 at a time: about 4 s; the kill comes after the first 40 kB).
+    fake.latency = 0.05
     out, state = tmp_path / "sales.jsonl", tmp_path / "sales.checkpoint"
     args = ["export", "sales", "--base-url", fake.url, "--after", "2024-01-01",
             "--before", "2025-01-01", "--out", str(out), "--checkpoint", str(state),
