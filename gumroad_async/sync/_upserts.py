@@ -123,13 +123,13 @@ class DriverUpsert:
         self._table = table
         self._tuple: Callable[[dict[str, Any]], tuple[Any, ...]] = pick
         self._times: list[int] = []
-        self._arrays = engine_dialect.name == "postgresql"
+        #: PostgreSQL: ids go as an array, rows by a binary COPY into a staging table and
+        #: one upsert from it.
+        self._postgresql = engine_dialect.name == "postgresql"
         one_row: str = compiled.string
         self.sql = one_row
-        self._names = tuple(map(str.__str__, names))  # exact str: orjson keys
-        #: PostgreSQL: a binary COPY into a staging table, then one upsert from it.
-        self._copy = self._arrays
-        if self._copy:
+        self._names = tuple(map(str.__str__, names))  # the COPY's columns, in order
+        if self._postgresql:
             self._stage, self._create_stage, self.sql = _copy_upsert(
                 table, names, one_row, engine_dialect)
         # SQLite: "INSERT ... VALUES" + one "(?, ...)" per row + " ON CONFLICT ...".
@@ -158,7 +158,7 @@ class DriverUpsert:
         # The ids as ONE parameter (an array, a JSON list): one SQL text whatever their
         # number, prepared once, where an ``IN (...)`` of as many parameters as ids made
         # (and PostgreSQL planned) a new statement for each batch.
-        ids_parameter: Any = ids if self._arrays else dumps(ids).decode()
+        ids_parameter: Any = ids if self._postgresql else dumps(ids).decode()
         found: sa.Result[str, str] = await connection.exec_driver_sql(
             self._digests_sql, (account, ids_parameter))
         return {row_id: digest for row_id, digest in found.all()}
@@ -167,7 +167,7 @@ class DriverUpsert:
         """The driver's parameter tuples of ``rows`` (dicts of the table's columns)."""
         if not self._times:
             return [self._tuple(row) for row in rows]
-        if self._copy:
+        if self._postgresql:
             return self._copy_records(rows)
         out = []
         # Rows of one page share their synced_at: convert each distinct time once.
@@ -202,7 +202,7 @@ class DriverUpsert:
     async def execute(self, connection: AsyncConnection, rows: Iterable[dict[str, Any]]
                       ) -> None:
         """Write ``rows`` in the connection's transaction."""
-        if self._copy:
+        if self._postgresql:
             records = self.parameters(rows)
             if records:
                 await self._copy_in(connection, records)

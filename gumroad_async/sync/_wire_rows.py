@@ -16,7 +16,6 @@ objects).
 from __future__ import annotations
 
 import hashlib
-import operator
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
@@ -57,40 +56,19 @@ if HAS_ORJSON:
 #: Plans kept per record class; objects of further shapes take the record path.
 _MAX_PLANS = 256
 
-_Getter = Callable[[Sequence[Any]], Sequence[Any]]
 _Convert = Callable[[Any], "tuple[Any, Any] | None"]
 _RecordRow = Callable[[Any, str, "str | None", datetime], dict[str, Any]]
-
-
-def _getter(positions: Sequence[int]) -> _Getter:
-    """``itemgetter`` that always returns a tuple, whatever the number of positions."""
-    if len(positions) > 1:
-        getter: _Getter = operator.itemgetter(*positions)
-        return getter
-    return lambda values: tuple(values[i] for i in positions)
 
 
 @attrs.frozen
 class _Plan:
     """How objects of one key order and value types become a row."""
 
-    #: The JSON's values, from the object's values, in the JSON's order.
-    pick: _Getter
-    #: The JSON's keys.
+    #: The JSON's keys, in the JSON's order.
     names: tuple[str, ...]
-    #: (position in the JSON, conversion) of the values the converter converts.
-    convert: tuple[tuple[int, _Convert], ...]
-    #: Columns taken as they are: their names and a getter of the field values (a column
-    #: whose field is absent or null points past the JSON's values, at a ``None``).
-    plain_columns: tuple[str, ...]
-    plain_values: _Getter
-    #: Columns that go through a function: (name, position, function).
-    other_columns: tuple[tuple[str, int, Callable[[Any], Any]], ...]
-    #: Position of ``id`` in the JSON, or ``None``: no id, no row.
-    id_position: int | None
     #: ``build(values, account, run_id, now, record_text)``: the row of an object's values
     #: (in the object's order), ``None`` without an id, ``_FALLBACK`` when a value must take
-    #: the record path. Generated from the fields above (see ``_build_function``).
+    #: the record path. Written out once per shape by ``_build_function``.
     build: Callable[..., Any] = attrs.field(eq=False, repr=False)
 
 
@@ -281,11 +259,7 @@ class WireRows:
                 plain_positions.append(index)
         build = _build_function(positions, names, convert, plain_columns, plain_positions,
                                 other, at.get("id"))
-        return _Plan(
-            pick=_getter(positions), names=names, convert=convert,
-            plain_columns=tuple(plain_columns), plain_values=_getter(plain_positions),
-            other_columns=tuple(other), id_position=at.get("id"), build=build,
-        )
+        return _Plan(names=names, build=build)
 
 
 def _build_function(

@@ -464,17 +464,26 @@ DEPRECATED_PAGE = ("The 'page' parameter is deprecated. Please use 'page_key' in
 _CURSOR_ONLY = frozenset({"page_key"})
 
 
+def _page_bound(args: dict[str, str]
+                ) -> tuple[tuple[float | None, int] | None, Answer | None]:
+    """The position a ``page_key`` names (``None`` without one), or the 400 that a
+    malformed key gets."""
+    if not args.get("page_key"):
+        return None, None
+    try:
+        return decode_page_key(args["page_key"]), None
+    except PageKeyError as exc:
+        return None, bad_request(str(exc))
+
+
 def list_sales(state: FakeState, path: dict[str, str], args: dict[str, str]) -> Answer:
     # sales_controller.rb#index, in its order: page number, before, after, email,
     # product_id, order_id, page or page_key.
     if args.keys() <= _CURSOR_ONLY:
         # No filter to check (a walk's every request): what the lines below do for it.
-        bound = None
-        if args.get("page_key"):
-            try:
-                bound = decode_page_key(args["page_key"])
-            except PageKeyError as exc:
-                return bad_request(str(exc))
+        bound, refused = _page_bound(args)
+        if refused is not None:
+            return refused
         rows, more = state.sales.page(low_epoch=None, high_epoch=None, product_id=None,
                                       email=None, number=None, bound=bound)
         return _sales_answer(state, rows, more, args)
@@ -510,12 +519,9 @@ def list_sales(state: FakeState, path: dict[str, str], args: dict[str, str]) -> 
             # config/initializers/rack_attack.rb: page > 10 is held to 10 requests/s.
             return 429, "Retry later\n"
         return _deprecated_page(state, page_number, query, args)
-    bound = None
-    if args.get("page_key"):
-        try:
-            bound = decode_page_key(args["page_key"])
-        except PageKeyError as exc:
-            return bad_request(str(exc))
+    bound, refused = _page_bound(args)
+    if refused is not None:
+        return refused
     rows, more = state.sales.page(bound=bound, **query)
     return _sales_answer(state, rows, more, args)
 
@@ -623,12 +629,9 @@ def list_subscribers(state: FakeState, path: dict[str, str], args: dict[str, str
     if product is None:
         return _not_found("product")
     email = args.get("email", "").strip().lower() or None
-    bound = None
-    if args.get("page_key"):
-        try:
-            bound = decode_page_key(args["page_key"])
-        except PageKeyError as exc:
-            return bad_request(str(exc))
+    bound, refused = _page_bound(args)
+    if refused is not None:
+        return refused
     if args.get("paginated") not in ("1", "true") and bound is None:
         rows, _ = state.subscriptions.joined_page(product["id"], email)
         return _subscribers_answer(rows, b"")
