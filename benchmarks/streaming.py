@@ -1,9 +1,11 @@
 """Streaming speed: typed records from ``sales.list()`` vs a bare aiohttp + orjson cursor walk.
 
-Both walk the same sales of one ``gumroad-async fake-server`` (its own process, so the
-client's CPU is measured alone) in the same run, in paired rounds. Two figures matter,
-each a median of per-round ratios: records/s (target >= 0.9x the bare walk) and client CPU
-per record (target <= 1.3x).
+Each walks the same sales of one ``gumroad-async fake-server`` (its own process, so the
+client's CPU is measured alone) in the same run, in paired rounds: the bare walk, the SDK's
+lazy ``async for`` (one page at a time, nothing requested before it is needed) and
+``read_ahead()`` (the next page requested while this one's records are built). Two figures
+matter, each a median of per-round ratios: records/s (target >= 0.9x the bare walk) and
+client CPU per record (target <= 1.3x).
 
     python benchmarks/streaming.py [--sales 20000] [--rounds 7]
 """
@@ -15,8 +17,9 @@ import asyncio
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import orjson
@@ -25,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import TOKEN, fake_server_process
 
 from gumroad_async import GumroadClient
+
+Walk = Callable[[str], Coroutine[Any, Any, int]]
 
 
 async def bare(url: str) -> int:
@@ -51,6 +56,15 @@ async def sdk(url: str) -> int:
     return count
 
 
+async def sdk_read_ahead(url: str) -> int:
+    """The same, each next page requested while this one's records are built and used."""
+    count = 0
+    async with GumroadClient(TOKEN, base_url=url) as gumroad:
+        async for _sale in gumroad.sales.list().read_ahead():
+            count += 1
+    return count
+
+
 async def keys_per_sale(url: str) -> int:
     """How many keys one sale of the walk has on the wire."""
     headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -60,39 +74,47 @@ async def keys_per_sale(url: str) -> int:
         return len(orjson.loads(await response.read())["sales"][0])
 
 
-def timed(walk: Callable[[str], Awaitable[int]], url: str) -> tuple[int, float, float]:
+def timed(walk: Walk, url: str) -> tuple[int, float, float]:
     """Records, wall seconds and client CPU seconds of one walk."""
     wall, cpu = time.perf_counter(), time.process_time()
     count = asyncio.run(walk(url))
     return count, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def measure(url: str, rounds: int) -> dict[str, float]:
-    """Paired rounds, bare then SDK; the machine is shared and noisy, so a pair runs seconds
-    apart under the same load and the median of the per-round ratios is the figure."""
-    rates: dict[str, list[float]] = {"bare": [], "sdk": []}
-    cpus: dict[str, list[float]] = {"bare": [], "sdk": []}
-    rate_ratios, cpu_ratios = [], []
+# The SDK's paths, each compared with the bare walk of its own round.
+PATHS: dict[str, tuple[str, Walk]] = {
+    "sdk": ("async for sale in list()", sdk),
+    "read_ahead": ("list().read_ahead()", sdk_read_ahead),
+}
+
+
+def measure(url: str, rounds: int) -> dict[str, dict[str, float]]:
+    """Paired rounds, bare then each SDK path; the machine is shared and noisy, so the
+    walks of a round run seconds apart under the same load and the median of the
+    per-round ratios is the figure."""
+    rates: dict[str, list[float]] = {name: [] for name in ("bare", *PATHS)}
+    cpus: dict[str, list[float]] = {name: [] for name in ("bare", *PATHS)}
+    rate_ratios: dict[str, list[float]] = {name: [] for name in PATHS}
+    cpu_ratios: dict[str, list[float]] = {name: [] for name in PATHS}
     count = 0
     for _ in range(rounds):
         count, wall, cpu = timed(bare, url)
         rates["bare"].append(count / wall)
         cpus["bare"].append(cpu / count * 1e6)
-        sdk_count, wall, cpu = timed(sdk, url)
-        assert sdk_count == count, (sdk_count, count)
-        rates["sdk"].append(count / wall)
-        cpus["sdk"].append(cpu / count * 1e6)
-        rate_ratios.append(rates["sdk"][-1] / rates["bare"][-1])
-        cpu_ratios.append(cpus["sdk"][-1] / cpus["bare"][-1])
-    return {
-        "count": count,
-        "bare_rate": statistics.median(rates["bare"]),
-        "sdk_rate": statistics.median(rates["sdk"]),
-        "bare_cpu": statistics.median(cpus["bare"]),
-        "sdk_cpu": statistics.median(cpus["sdk"]),
-        "rate_ratio": statistics.median(rate_ratios),
-        "cpu_ratio": statistics.median(cpu_ratios),
-    }
+        for name, (_label, walk) in PATHS.items():
+            walked, wall, cpu = timed(walk, url)
+            assert walked == count, (name, walked, count)
+            rates[name].append(count / wall)
+            cpus[name].append(cpu / count * 1e6)
+            rate_ratios[name].append(rates[name][-1] / rates["bare"][-1])
+            cpu_ratios[name].append(cpus[name][-1] / cpus["bare"][-1])
+    figures = {name: {"rate": statistics.median(rates[name]),
+                      "cpu": statistics.median(cpus[name])} for name in rates}
+    for name in PATHS:
+        figures[name]["rate_ratio"] = statistics.median(rate_ratios[name])
+        figures[name]["cpu_ratio"] = statistics.median(cpu_ratios[name])
+    figures["bare"]["count"] = count
+    return figures
 
 
 def main() -> None:
@@ -103,15 +125,22 @@ def main() -> None:
     with fake_server_process("--sales", str(args.sales)) as url:
         width = asyncio.run(keys_per_sale(url))
         m = measure(url, args.rounds)
-    rate_ok = "ok" if m["rate_ratio"] >= 0.9 else "MISSED"
-    cpu_ok = "ok" if m["cpu_ratio"] <= 1.3 else "MISSED"
-    print(f"streaming {m['count']:,.0f} sales ({width} keys each), "
+    print(f"streaming {m['bare']['count']:,.0f} sales ({width} keys each), "
           f"median of {args.rounds} paired rounds:")
-    print(f"  {'path':<28}{'records/s':>12}{'client CPU/record':>20}")
-    print(f"  {'bare aiohttp + orjson':<28}{m['bare_rate']:>12,.0f}{m['bare_cpu']:>17.1f} us")
-    print(f"  {'gumroad_async typed Sale':<28}{m['sdk_rate']:>12,.0f}{m['sdk_cpu']:>17.1f} us")
-    print(f"  ratio records/s {m['rate_ratio']:.2f} (target >= 0.9: {rate_ok}); "
-          f"CPU/record {m['cpu_ratio']:.2f} (target <= 1.3: {cpu_ok})")
+    print(f"  {'path (typed Sale records)':<30}{'records/s':>11}{'CPU/record':>13}"
+          f"{'vs bare':>9}{'CPU vs bare':>13}")
+    print(f"  {'bare aiohttp + orjson':<30}{m['bare']['rate']:>11,.0f}"
+          f"{m['bare']['cpu']:>10.1f} us")
+    for name, (label, _walk) in PATHS.items():
+        f = m[name]
+        print(f"  {label:<30}{f['rate']:>11,.0f}{f['cpu']:>10.1f} us"
+              f"{f['rate_ratio']:>9.2f}{f['cpu_ratio']:>13.2f}")
+    for name, (label, _walk) in PATHS.items():
+        f = m[name]
+        rate_ok = "ok" if f["rate_ratio"] >= 0.9 else "MISSED"
+        cpu_ok = "ok" if f["cpu_ratio"] <= 1.3 else "MISSED"
+        print(f"  {label}: records/s target >= 0.9x: {rate_ok}; "
+              f"CPU/record target <= 1.3x: {cpu_ok}")
 
 
 if __name__ == "__main__":

@@ -9,12 +9,9 @@ by arq as its result.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +19,6 @@ from typing import Any
 from arq import Retry
 from sqlalchemy.exc import SQLAlchemyError
 
-from gumroad_async._pagination import Page, WirePage
 from gumroad_async.errors import (
     APIConnectionError,
     AuthenticationError,
@@ -200,7 +196,10 @@ async def _walk(fleet: Fleet, account: Account, run: SyncRun, window: SyncWindow
         listing = client.sales.list(after=window.after, before=window.before,
                                     page_key=window.cursor)
         # Pages as sent: commit_pages makes their rows from the objects, no record built.
-        async with aclosing(_prefetched(listing.wire_pages())) as pages:
+        # Read ahead, the next page is fetched while this one commits; a page fetched and
+        # never committed (the job was killed) is fetched again on resume, since only
+        # committed cursors count.
+        async with aclosing(listing.wire_pages(read_ahead=True)) as pages:
             async for page in pages:
                 counts = await commit_pages(
                     fleet.store, run, [Delivery(window, page.items, page.next_page_key)])
@@ -216,30 +215,6 @@ async def _walk(fleet: Fleet, account: Account, run: SyncRun, window: SyncWindow
         # A listing that ended without a page (no sales at all): close the window.
         await commit_pages(fleet.store, run, [Delivery(window, (), None)])
     return False
-
-
-async def _prefetched(pages: AsyncGenerator[Page[Any] | WirePage[Any], None]
-                      ) -> AsyncGenerator[Page[Any] | WirePage[Any], None]:
-    """The same pages, the next one fetched while the caller commits the current one.
-
-    A page fetched ahead and never committed (the job was killed) is fetched again on
-    resume: only committed cursors count.
-    """
-    ahead: asyncio.Task[Page[Any] | WirePage[Any]] | None = asyncio.ensure_future(anext(pages))
-    try:
-        while ahead is not None:
-            try:
-                page = await ahead
-            except StopAsyncIteration:
-                return
-            ahead = None if page.next_page_key is None else asyncio.ensure_future(anext(pages))
-            yield page
-    finally:
-        if ahead is not None:
-            ahead.cancel()
-            with contextlib.suppress(BaseException):
-                await ahead
-        await pages.aclose()
 
 
 async def _finish_if_complete(fleet: Fleet, name: str, run_id: str) -> bool:
