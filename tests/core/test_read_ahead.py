@@ -84,6 +84,16 @@ async def test_breaking_out_cancels_the_request_sent_ahead(
     assert (await client.user.get()).user_id
 
 
+async def test_a_plain_break_cancels_it_too(fake: FakeGumroad, client: GumroadClient) -> None:
+    add_sales(fake, 25)
+    fake.latency = 0.2
+    async for _ in client.sales.list().read_ahead():
+        break  # no aclosing: asyncio closes the dropped generator on the next turns
+    await asyncio.sleep(0.05)
+    assert fake.in_flight == 0
+    assert len(sales_requests(fake)) == 2
+
+
 async def test_an_error_on_the_page_read_ahead_comes_after_this_pages_records(
     fake: FakeGumroad, client: GumroadClient
 ) -> None:
