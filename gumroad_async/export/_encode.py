@@ -28,8 +28,6 @@ the JSON encoder allows, an integer orjson cannot hold, a lone surrogate) raises
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import operator
 import types
@@ -40,6 +38,7 @@ from typing import Any
 
 import attrs
 
+from gumroad_async._csv import csv_text
 from gumroad_async.errors import GumroadError
 
 __all__ = [
@@ -393,20 +392,15 @@ def csv_rows(records: Sequence[Any], columns: Sequence[str]) -> bytes:
             raise ExportEncodingError(_record_id(record), "nested too deeply to encode") from None
         except (TypeError, ValueError) as exc:
             raise ExportEncodingError(_record_id(record), str(exc)) from None
-    text = _csv_text(rows)
+    text = csv_text(rows)
     try:
         return text.encode()
     except UnicodeEncodeError:
         for record, row in zip(records, rows, strict=True):
             try:
-                _csv_text([row]).encode()
+                csv_text([row]).encode()
             except UnicodeEncodeError as exc:
                 raise ExportEncodingError(
                     _record_id(record), f"not encodable text: {exc.reason}") from None
         raise
 
-
-def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()

@@ -16,9 +16,7 @@ committed length, a database transaction rolled back) gets every record exactly 
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
-import io
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -28,6 +26,7 @@ from typing import IO, Any, Protocol, runtime_checkable
 import attrs
 
 from gumroad_async._converter import record_structurer
+from gumroad_async._csv import csv_text
 from gumroad_async.export._checkpoint import CheckpointError, CheckpointMismatchError
 from gumroad_async.export._encode import csv_rows, encode_jsonl, encode_wire_jsonl
 from gumroad_async.export._wire_csv import wire_csv_rows
@@ -220,9 +219,7 @@ class CSVSink(_FileSink):
         return {**super().describe(), "columns": self.columns}
 
     def _header(self) -> bytes:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(self.columns)
-        return buffer.getvalue().encode()
+        return csv_text([self.columns]).encode()
 
     def _encode(self, records: Sequence[Any]) -> bytes:
         # An export's page of objects as sent, of this sink's record type (structured by

@@ -29,7 +29,8 @@ from gumroad_async._converter import (
     _wire_name,
     record_structurer,
 )
-from gumroad_async.export._encode import _csv_text, cell_expression, csv_row_function
+from gumroad_async._csv import csv_text
+from gumroad_async.export._encode import cell_expression, csv_row_function
 
 __all__ = ["wire_csv_rows"]
 
@@ -47,7 +48,8 @@ _MISMATCH: Any = object()  # returned by a line function for values of other typ
 
 
 class _NeedsWriter(Exception):
-    """A cell the CSV writer spells itself (a carriage return): the row goes to it."""
+    """A cell the record path does not make (not text or a number): the row goes to the
+    CSV writer."""
 
 
 def _spelt(value: Any) -> str:
@@ -58,8 +60,6 @@ def _spelt(value: Any) -> str:
     if cls is str:
         text: str = value
         if "," in text or '"' in text or "\n" in text or "\r" in text:
-            if "\r" in text:  # quoted or not depending on the Python version
-                raise _NeedsWriter
             return '"' + text.replace('"', '""') + '"'
         return text
     if cls is float:
@@ -132,13 +132,13 @@ class WireRows:
                             pieces.append(line)
                             continue
                         if line is None:
-                            pieces.append(_csv_text([typed.cells(data)]))
+                            pieces.append(csv_text([typed.cells(data)]))
                             continue
                     line = self._line(shape, data)
                     if line is not None:
                         pieces.append(line)
                         continue
-            pieces.append(_csv_text([self.record_row(self.structure(data))]))
+            pieces.append(csv_text([self.record_row(self.structure(data))]))
         return "".join(pieces)
 
     def _line(self, shape: _Shape, data: dict[str, Any]) -> str | None:
@@ -154,7 +154,7 @@ class WireRows:
             line: str | None = typed.line(data)  # its own types: never _MISMATCH
         except _NeedsWriter:
             line = None
-        return _csv_text([typed.cells(data)]) if line is None else line
+        return csv_text([typed.cells(data)]) if line is None else line
 
     def _shape(self, keys: tuple[str, ...]) -> _Shape | None:
         shape = self.shapes.get(keys)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import io
 import os
 import secrets
 import string
@@ -23,6 +22,7 @@ from typing import Any, Literal
 import attrs
 
 from gumroad_async._arguments import check_id, check_whole_number
+from gumroad_async._csv import csv_text
 from gumroad_async.errors import (
     APIConnectionError,
     APIError,
@@ -126,15 +126,10 @@ class _ResultsFile:
         if self.path is None or not items:
             return
         new = not self.path.exists() or self.path.stat().st_size == 0
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        if new:
-            writer.writerow(_COLUMNS)
-        for item in items:
-            writer.writerow([item.code, item.product_id, item.offer_code_id or "", item.status,
-                             item.message])
+        rows = [[item.code, item.product_id, item.offer_code_id or "", item.status,
+                 item.message] for item in items]
         with self.path.open("a", encoding="utf-8", newline="") as file:
-            file.write(buffer.getvalue())
+            file.write(csv_text([_COLUMNS, *rows] if new else rows))
             file.flush()
             os.fsync(file.fileno())
 

@@ -125,10 +125,18 @@ wire_sales = st.dictionaries(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(wire_sales)
 @example({"id": "{", "email": "[x"})  # text cells that look like JSON
+@example({"id": "\r"})  # a bare carriage return: quoted, or readers refuse the row
 def test_random_sales(raw: dict[str, Any]) -> None:
     record = structure(raw, records.Sale)
     assert record is not None
     assert_agree(record)
+
+
+def test_a_carriage_return_is_quoted_on_every_python() -> None:
+    sale = structure({"id": "a\rb", "email": "\r", "full_name": "x\r\ny"}, records.Sale)
+    text = csv_rows([sale], ["id", "email", "full_name"]).decode()
+    assert text == '"a\rb","\r","x\r\ny"\n'
+    assert list(csv.reader(io.StringIO(text))) == [["a\rb", "\r", "x\r\ny"]]
 
 
 # -- an export's lines: the objects as sent --------------------------------------------
